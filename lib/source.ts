@@ -1,0 +1,68 @@
+/**
+ * The MySQL source: the shop's OLTP database (the original project's RDS).
+ * Opens a mysql2 pool, creates the database if missing; loading lives in source-load.ts.
+ */
+import mysql from 'mysql2/promise';
+import type { SourceConfig } from './config';
+import { OrderHeError } from './errors';
+import { explainConnectionError } from './connect-errors';
+import { quoteMysqlIdent } from './identifiers';
+
+export interface SourceDb {
+  pool: mysql.Pool;
+  database: string;
+  close(): Promise<void>;
+}
+
+export function mysqlOptions(cfg: SourceConfig): mysql.PoolOptions {
+  return {
+    host: cfg.host,
+    port: cfg.port,
+    user: cfg.user,
+    password: cfg.password,
+    // All timestamps are UTC in the source; strings avoid a round-trip through JS Date (and its local zone).
+    timezone: 'Z',
+    dateStrings: true,
+    // DECIMAL and BIGINT come back as exact strings: money is never a float here.
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    decimalNumbers: false,
+    connectTimeout: 10_000,
+    // Our SQL files hold several statements; no statement is ever built from user text.
+    multipleStatements: true,
+    connectionLimit: 4,
+  };
+}
+
+export function sourceErrorFor(cfg: SourceConfig, err: unknown): Error {
+  const where = `${cfg.host}:${cfg.port}`;
+  return explainConnectionError('MySQL source', where, err, {
+    user: cfg.user,
+    start: cfg.host === '127.0.0.1' || cfg.host === 'localhost'
+      ? 'Start MariaDB: sudo start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd (or "docker compose up -d mysql" with --profile compose).'
+      : 'Check that the server is up and that its security group allows your IP on that port.',
+  }) ?? (err as Error);
+}
+
+/** Opens the source, creating its database when `create` is set (the pipeline) and failing clearly when not (readers). */
+export async function openSource(cfg: SourceConfig, options: { create?: boolean } = {}): Promise<SourceDb> {
+  const db = quoteMysqlIdent(cfg.database, 'source.database');
+  try {
+    const admin = await mysql.createConnection({ ...mysqlOptions(cfg), database: undefined });
+    try {
+      if (options.create) await admin.query(`CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+      else {
+        const [rows] = await admin.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = ?', [cfg.database]);
+        if ((rows as unknown[]).length === 0) {
+          throw new OrderHeError(`The MySQL database "${cfg.database}" does not exist yet.`, 'Run the pipeline first: npm run pipeline -- --until source');
+        }
+      }
+    } finally {
+      await admin.end();
+    }
+  } catch (err) {
+    throw sourceErrorFor(cfg, err);
+  }
+  const pool = mysql.createPool({ ...mysqlOptions(cfg), database: cfg.database });
+  return { pool, database: cfg.database, close: () => pool.end() };
+}
