@@ -1,0 +1,66 @@
+/**
+ * Every test suite gets its own MySQL database, warehouse database, bucket and data folder,
+ * named after the suite and the process, created by the pipeline and dropped at the end,
+ * so a learner's `orderhe` / `orderhe_dw` / `orderhe-lake` are never touched.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { loadConfig, type OrderHeConfig } from '../lib/config';
+import { openPipeline, type PipelineContext } from '../lib/context';
+
+export const ROOT = path.resolve(__dirname, '..');
+
+export interface TestEnv {
+  /** Environment variables that point every profile at this suite's own resources. */
+  env: NodeJS.ProcessEnv;
+  config: OrderHeConfig;
+  dataDir: string;
+  open(): PipelineContext;
+  /** Drops the suite's databases and deletes its data folder (the embedded lake lives inside it). */
+  cleanup(): Promise<void>;
+}
+
+export function testEnv(suite: string, profile = 'local'): TestEnv {
+  const tag = `${suite}_${process.pid}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `orderhe-${suite}-`));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ORDERHE_PROFILE: profile,
+    MYSQL_DATABASE: `orderhe_t_${tag}`,
+    PGDATABASE: `orderhe_dw_t_${tag}`,
+    LAKE_BUCKET: `orderhe-t-${tag.replace(/_/g, '-')}`,
+    ORDERHE_DATA_DIR: dataDir,
+  };
+  const config = loadConfig({ profile, env, projectRoot: ROOT });
+  return {
+    env,
+    config,
+    dataDir,
+    open: () => openPipeline({ config }),
+    async cleanup() {
+      await dropTestDatabases(config);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function dropTestDatabases(config: OrderHeConfig) {
+  const my = await mysql.createConnection({ host: config.source.host, port: config.source.port, user: config.source.user, password: config.source.password });
+  try {
+    await my.query(`DROP DATABASE IF EXISTS \`${config.source.database}\``);
+  } finally {
+    await my.end();
+  }
+  if (config.warehouse.driver === 'postgres') {
+    const client = new pg.Client({ host: config.warehouse.host, port: config.warehouse.port, user: config.warehouse.user, password: config.warehouse.password, database: 'postgres' });
+    await client.connect();
+    try {
+      await client.query(`DROP DATABASE IF EXISTS "${config.warehouse.database}" WITH (FORCE)`);
+    } finally {
+      await client.end();
+    }
+  }
+}
