@@ -13,7 +13,7 @@ export const COMMON_OPTIONS = {
 export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(options: T, usage: string, argv = process.argv.slice(2)) {
   try {
     const parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: true });
-    if (parsed.values.help) {
+    if ((parsed.values as { help?: boolean }).help) {
       process.stdout.write(usage.trim() + '\n');
       process.exit(0);
     }
