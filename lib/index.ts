@@ -16,3 +16,4 @@ export * from './lake-extract';
 export * from './warehouse/load';
 export * from './warehouse/models';
 export * from './dashboard';
+export * from './lake-format';
