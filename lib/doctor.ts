@@ -1,0 +1,134 @@
+/**
+ * The doctor: checks every part a pipeline run needs and says, for each failure, why and what to do.
+ * This is the original project's "key issues" section made runnable: a closed security group shows up
+ * as a refused or timed-out connection, a missing IAM permission as an access-denied lake or COPY,
+ * and a warehouse BI tools cannot reach is answered by the offline dashboard and CSV exports.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { PutObjectCommand, GetObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import type { OrderHeConfig } from './config';
+import { OrderHeError, describeError } from './errors';
+import { mysqlOptions, sourceErrorFor } from './source';
+import { openLake } from './lake';
+import { openWarehouse } from './warehouse';
+import { pgClientConfig, warehouseErrorFor } from './warehouse/postgres';
+import pg from 'pg';
+
+export interface DoctorCheck {
+  part: string;
+  ok: boolean;
+  /** What was found (ok) or what is wrong (not ok), in one sentence. */
+  message: string;
+  fix?: string;
+}
+
+async function check(part: string, run: () => Promise<string>): Promise<DoctorCheck> {
+  try {
+    return { part, ok: true, message: await run() };
+  } catch (err) {
+    const message = describeError(err instanceof OrderHeError ? new OrderHeError(err.message) : err);
+    return { part, ok: false, message, fix: err instanceof OrderHeError ? err.fix : undefined };
+  }
+}
+
+export async function checkSource(cfg: OrderHeConfig['source']): Promise<string> {
+  let conn: mysql.Connection;
+  try {
+    conn = await mysql.createConnection({ ...mysqlOptions(cfg), database: undefined });
+  } catch (err) {
+    throw sourceErrorFor(cfg, err);
+  }
+  try {
+    const [[vars]] = (await conn.query('SELECT VERSION() AS version, @@local_infile AS local_infile')) as unknown as [{ version: string; local_infile: number }[]];
+    const [found] = (await conn.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = ?', [cfg.database])) as unknown as [unknown[]];
+    const [grants] = (await conn.query('SHOW GRANTS')) as unknown as [Record<string, string>[]];
+    const grantText = grants.map((g) => Object.values(g)[0]).join('\n');
+    const mayCreate = /GRANT ALL PRIVILEGES ON \*\.\*|GRANT .*CREATE.* ON \*\.\*/i.test(grantText) || new RegExp(`ON \`${cfg.database}\``).test(grantText);
+    if (found.length === 0 && !mayCreate) {
+      throw new OrderHeError(`The MySQL database "${cfg.database}" does not exist and user "${cfg.user}" may not create it.`, `As an admin: CREATE DATABASE ${cfg.database}; GRANT ALL ON ${cfg.database}.* TO '${cfg.user}'@'%';`);
+    }
+    if (Number(vars.local_infile) !== 1) {
+      throw new OrderHeError(`MySQL has local_infile OFF, so the bulk load (LOAD DATA LOCAL INFILE) is refused.`, 'As an admin: SET GLOBAL local_infile = 1; (on RDS: set local_infile=1 in the DB parameter group).');
+    }
+    return `${cfg.host}:${cfg.port} as ${cfg.user}, ${vars.version}, database ${cfg.database} ${found.length ? 'exists' : 'will be created'}, local_infile ON`;
+  } finally {
+    await conn.end();
+  }
+}
+
+export async function checkLake(cfg: OrderHeConfig['lake']): Promise<string> {
+  // The embedded bucket is ours to create; on S3 the least-privilege pipeline user may not create buckets.
+  const lake = await openLake(cfg, { create: cfg.kind === 'embedded' });
+  const key = `_doctor/probe-${process.pid}.txt`;
+  try {
+    await lake.client.send(new PutObjectCommand({ Bucket: lake.bucket, Key: key, Body: 'doctor' }));
+    const got = await lake.client.send(new GetObjectCommand({ Bucket: lake.bucket, Key: key }));
+    await got.Body?.transformToString();
+    await lake.client.send(new DeleteObjectCommand({ Bucket: lake.bucket, Key: key }));
+    return `${lake.endpoint}, bucket ${lake.bucket}: write, read and delete work`;
+  } catch (err) {
+    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'AccessDenied' || e.$metadata?.httpStatusCode === 403) {
+      throw new OrderHeError(`The lake let us see bucket "${lake.bucket}" but denied writing to it.`, 'Attach config/iam/pipeline-user-policy.json (s3:PutObject, GetObject, DeleteObject, ListBucket on this bucket) to the pipeline user.');
+    }
+    throw err;
+  } finally {
+    await lake.close();
+  }
+}
+
+export async function checkWarehouse(cfg: OrderHeConfig['warehouse']): Promise<string> {
+  if (cfg.driver === 'pglite') {
+    const w = await openWarehouse(cfg, { create: true });
+    try {
+      const [row] = await w.query<{ version: string }>('SELECT version() AS version');
+      return `PGlite in ${cfg.dir}: ${row.version.split(' on ')[0]}`;
+    } finally {
+      await w.close();
+    }
+  }
+  const admin = new pg.Client(pgClientConfig(cfg, cfg.driver === 'redshift' ? cfg.database : 'postgres'));
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw warehouseErrorFor(cfg, err);
+  }
+  try {
+    const version = (await admin.query('SELECT version() AS v')).rows[0].v as string;
+    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.database])).rowCount! > 0;
+    const role = (await admin.query('SELECT rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user')).rows[0] as { rolcreatedb?: boolean; rolsuper?: boolean } | undefined;
+    if (!exists && !(role?.rolcreatedb || role?.rolsuper)) {
+      throw new OrderHeError(`The warehouse database "${cfg.database}" does not exist and role "${cfg.user}" may not create databases.`, `As an admin: CREATE DATABASE ${cfg.database} OWNER ${cfg.user}; (or ALTER ROLE ${cfg.user} CREATEDB;)`);
+    }
+    if (cfg.driver === 'redshift' && !cfg.iamRole) {
+      throw new OrderHeError('warehouse.iamRole is empty, so Redshift COPY cannot read the lake.', 'Set REDSHIFT_IAM_ROLE to the ARN of a role attached to the workgroup with config/iam/redshift-copy-role-policy.json.');
+    }
+    return `${cfg.host}:${cfg.port} as ${cfg.user}, ${version.split(' on ')[0]}, database ${cfg.database} ${exists ? 'exists' : 'will be created'}`;
+  } finally {
+    await admin.end().catch(() => {});
+  }
+}
+
+export async function checkOutputs(config: OrderHeConfig): Promise<string> {
+  const out = path.join(config.pipeline.dataDir, 'out');
+  try {
+    fs.mkdirSync(out, { recursive: true });
+    fs.accessSync(out, fs.constants.W_OK);
+  } catch {
+    throw new OrderHeError(`Cannot write to ${out}.`, 'Set ORDERHE_DATA_DIR to a folder you can write, or fix the folder\'s permissions.');
+  }
+  // Key issue 3: BI tools often cannot reach a private Redshift; the dashboard file and CSV exports need no connection.
+  return `${out} is writable (dashboard.html and mart CSV exports go there; any BI tool can import the CSVs)`;
+}
+
+/** Runs every check; never throws. The CLI prints them and exits 1 when any failed. */
+export async function runDoctor(config: OrderHeConfig): Promise<DoctorCheck[]> {
+  return [
+    await check('MySQL source', () => checkSource(config.source)),
+    await check('lake', () => checkLake(config.lake)),
+    await check('warehouse', () => checkWarehouse(config.warehouse)),
+    await check('outputs', () => checkOutputs(config)),
+  ];
+}
