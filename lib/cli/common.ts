@@ -11,6 +11,9 @@ export const COMMON_OPTIONS = {
 } as const;
 
 export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(options: T, usage: string, argv = process.argv.slice(2)) {
+  // "--orders -5" would read -5 as an option; pass it as a value so it gets the real message ("must be at least 1").
+  argv = argv.map((a, i) => (i > 0 && /^-\d/.test(a) && argv[i - 1].startsWith('--') ? `\0${a}` : a))
+    .reduce<string[]>((out, a) => (a.startsWith('\0') ? [...out.slice(0, -1), `${out[out.length - 1]}=${a.slice(1)}`] : [...out, a]), []);
   try {
     const parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: true });
     if ((parsed.values as { help?: boolean }).help) {

@@ -1,0 +1,81 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ROOT, testEnv } from './helpers';
+
+const t = testEnv('cli');
+after(() => t.cleanup());
+
+function run(script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib/cli', script), ...args], {
+    cwd: ROOT, env: { ...t.env, ...env }, encoding: 'utf8', timeout: 120_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr, all: r.stdout + r.stderr };
+}
+
+/** One or two sentences, a fix, no stack trace. */
+function assertPlainFailure(r: ReturnType<typeof run>, pattern: RegExp) {
+  assert.equal(r.code, 1, r.all);
+  assert.match(r.err, pattern);
+  assert.doesNotMatch(r.all, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+  assert.ok(r.err.trim().split('\n').length <= 3, `short message, got:\n${r.err}`);
+}
+
+const badPipelineArgs: [string[], RegExp][] = [
+  [['--orders', '0'], /--orders must be at least 1, not 0/],
+  [['--orders', '-5'], /--orders must be at least 1, not -5|--orders must be a whole number/],
+  [['--orders', 'lots'], /--orders must be a whole number, not "lots"/],
+  [['--orders', '2.5'], /--orders must be a whole number/],
+  [['--orders', '999999999999'], /more than this workbook handles/],
+  [['--seed', 'x'], /--seed must be a whole number/],
+  [['--until', 'charts'], /--until charts is not a step/],
+  [['--from', 'mart', '--until', 'source'], /--from mart comes after --until source/],
+  [['--profile', 'prod'], /Unknown profile "prod"/],
+  [['--ordrs', '5'], /Unknown option '--ordrs'/],
+  [['--days', '2'], /--days only makes sense with --append/],
+  [['--locale', 'fr'], /--locale fr is not supported/],
+];
+for (const [args, pattern] of badPipelineArgs) {
+  test(`npm run pipeline -- ${args.join(' ')} is refused in one sentence and exits 1`, () => {
+    assertPlainFailure(run('pipeline.ts', args), pattern);
+  });
+}
+
+test('a config file that does not exist is refused naming it', () => {
+  assertPlainFailure(run('pipeline.ts', ['--config', 'config/nope.yml']), /Config file config\/nope\.yml does not exist/);
+});
+
+test('doctor passes on this machine for the local profile', () => {
+  const r = run('doctor.ts', []);
+  assert.equal(r.code, 0, r.all);
+  for (const part of ['MySQL source', 'lake', 'warehouse', 'outputs']) assert.match(r.out, new RegExp(`✓ ${part}`));
+});
+
+test('doctor with a wrong MySQL password exits 1 in plain words and never prints the password', () => {
+  const secret = 'wrong-Sentinel-pw-42';
+  const r = run('doctor.ts', [], { MYSQL_PASSWORD: secret });
+  assert.equal(r.code, 1, r.all);
+  assert.match(r.out, /✗ MySQL source .*refused the login for user "root"/);
+  assert.match(r.out, /fix: Set MYSQL_USER \/ MYSQL_PASSWORD/);
+  assert.ok(!r.all.includes(secret), 'the password must not appear');
+  assert.doesNotMatch(r.all, /\n\s+at .+:\d+:\d+/);
+});
+
+test('doctor names the server to start when nothing listens on the port', () => {
+  const r = run('doctor.ts', [], { PGPORT: '1' });
+  assert.equal(r.code, 1, r.all);
+  assert.match(r.out, /✗ warehouse +Cannot reach the warehouse at 127\.0\.0\.1:1: connection refused/);
+  assert.match(r.out, /fix: Start PostgreSQL/);
+});
+
+test('doctor says which role is missing in the warehouse', () => {
+  const r = run('doctor.ts', [], { PGUSER: 'no_such_role_orderhe' });
+  assert.equal(r.code, 1, r.all);
+  assert.match(r.out, /has no role "no_such_role_orderhe"/);
+});
+
+test('reset without a terminal asks for --yes and removes nothing', () => {
+  const r = run('reset.ts', []);
+  assertPlainFailure(r, /needs confirmation/);
+});
