@@ -17,3 +17,4 @@ export * from './warehouse/load';
 export * from './warehouse/models';
 export * from './dashboard';
 export * from './lake-format';
+export * from './run-lock';

@@ -4,6 +4,7 @@ import { openPipeline } from '../context';
 import { runPipeline, stepRange } from '../pipeline';
 import { STEP_NAMES } from '../steps';
 import { OrderHeError, redact } from '../errors';
+import { acquireRunLock } from '../run-lock';
 
 const USAGE = `
 Usage: npm run pipeline -- [options]
@@ -45,6 +46,7 @@ main(async () => {
   if (options.locale !== 'en' && options.locale !== 'ko') throw new OrderHeError(`--locale ${options.locale} is not supported.`, 'Use --locale en or --locale ko.');
   const log = (s: string) => { if (!values.json) process.stdout.write(s + '\n'); else process.stderr.write(s + '\n'); };
   log(`Order-He pipeline · profile ${ctx.config.profile} · ${options.append ? `append ${options.append.days} day(s)` : `${options.orders.toLocaleString('en-US')} orders, seed ${options.seed}`}`);
+  const lock = acquireRunLock(ctx.config);
   const started = Date.now();
   try {
     const reports = await runPipeline(ctx, options, steps, (r) => {
@@ -59,5 +61,6 @@ main(async () => {
     }
   } finally {
     await ctx.close();
+    lock.release();
   }
 });
