@@ -18,3 +18,4 @@ export * from './warehouse/models';
 export * from './dashboard';
 export * from './lake-format';
 export * from './run-lock';
+export * from './charts';
