@@ -1,7 +1,410 @@
+/**
+ * Step 3: extract the six source tables into the S3 lake, full or incremental, as gzipped CSV parts plus a
+ * run record and a Redshift COPY manifest per table (layout and dialect: lake-format.ts).
+ *
+ * Streamed end to end, so memory stays flat at any table size:
+ *   mysql2 row stream ─► CsvBatcher (rows → CSV text) ─► PartSink: gzip ─► sha256/bytes tap ─► lib-storage Upload
+ * and each stage waits for the next one (backpressure), down to MySQL, which stops sending when we stop reading.
+ *
+ * Write order makes a failed run invisible: all parts and run records of every table, then all manifests,
+ * then state/extract.json. A run without a manifest does not exist for readers, and the watermark only moves
+ * when the state is written, so rerunning after a failure extracts the same rows again under a new run id.
+ */
+import crypto from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Connection as CallbackConnection } from 'mysql2';
+import type { PoolConnection } from 'mysql2/promise';
 import type { PipelineContext } from './context';
 import type { RunOptions, StepResult } from './steps';
 import { OrderHeError } from './errors';
-/** Step 3: extract the source tables (full or incremental) into the S3 lake as gzipped CSV parts + manifests. */
-export async function extractSourceIntoLake(_ctx: PipelineContext, _options: RunOptions): Promise<StepResult> {
-  throw new OrderHeError('lake: not implemented yet');
+import { checkIdent, quoteMysqlIdent } from './identifiers';
+import { lakeErrorFor, type Lake } from './lake';
+import { csvLine, type SourceValue } from './lake-csv';
+import { readExtractState } from './lake-read';
+import {
+  EXTRACT_STATE_KEY, SOURCE_TABLES, TABLE_KEYS, partKey, runPrefix,
+  type CopyManifest, type ExtractState, type PartRecord, type RunRecord, type SourceTable, type Watermark,
+} from './lake-format';
+
+/** Same level as the `gzip` command's default, so `npm run bench` compares like with like. */
+const GZIP_LEVEL = 6;
+/** CSV text handed to gzip at a time: big enough that per-chunk costs vanish, small enough to stay flat. */
+const BATCH_CHARS = 64 * 1024;
+/** lib-storage's multipart chunk: S3's minimum; an object smaller than this is one PutObject. */
+const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
+
+export interface ExtractSettings {
+  /** Roll to a new part once this many gzipped bytes are written (default lake.partSizeMB). */
+  partBytes?: number;
+  /** Only these tables (tests, notebooks); default all six. The state keeps the others' watermarks. */
+  tables?: readonly SourceTable[];
 }
+
+export interface TableExtract {
+  table: SourceTable;
+  /** null when an incremental run found nothing changed: no run is written then. */
+  runId: string | null;
+  kind: 'full' | 'incremental';
+  rows: number;
+  parts: number;
+  bytes: number;
+  prefix: string | null;
+}
+
+export interface LakeExtractResult {
+  runId: string;
+  lineage: string;
+  tables: TableExtract[];
+  rows: number;
+  bytes: number;
+}
+
+/** Step 3 as the pipeline calls it: every table, parts of lake.partSizeMB gzipped MB. */
+export async function extractSourceIntoLake(ctx: PipelineContext, _options: RunOptions): Promise<StepResult> {
+  const result = await extractTablesIntoLake(ctx);
+  const detail: Record<string, unknown> = { runId: result.runId, lineage: result.lineage };
+  for (const t of result.tables) detail[t.table] = { runId: t.runId, kind: t.kind, rows: t.rows, parts: t.parts, bytes: t.bytes };
+  return { rows: result.rows, detail };
+}
+
+/**
+ * Extracts the tables in one consistent snapshot of the source (orders and their items agree).
+ * A new source lineage (the shop was regenerated) resets the state: every table gets a full run.
+ * An incremental run that finds no changed rows writes nothing (no empty runs for the warehouse to skip);
+ * a full run always writes its run, even for an empty table, with one header-only part, so the warehouse
+ * always sees where a lineage starts and a manifest is never empty (Redshift COPY rejects those).
+ */
+export async function extractTablesIntoLake(ctx: PipelineContext, settings: ExtractSettings = {}): Promise<LakeExtractResult> {
+  const lake = await ctx.lake();
+  const source = await ctx.source();
+  const partBytes = settings.partBytes ?? ctx.config.lake.partSizeMB * 1024 * 1024;
+  const tables = settings.tables ?? SOURCE_TABLES;
+  const started = new Date();
+  const runId = newRunId(started);
+  const loadDate = started.toISOString().slice(0, 10);
+
+  const previous = await readExtractState(lake);
+  const conn = await source.pool.getConnection();
+  const written: string[] = []; // every key of this run, to remove them if the run fails
+  const runs: { record: RunRecord; prefix: string }[] = [];
+  let healthy = false;
+  try {
+    // One snapshot for all six tables: rows committed while we read are in no table's run, or the next run.
+    await conn.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const lineage = await readSourceLineage(conn, source.database);
+    const fresh = !previous || previous.lineage !== lineage;
+    const state: ExtractState = fresh ? { lineage, tables: {} } : structuredClone(previous);
+
+    const summaries: TableExtract[] = [];
+    let rowsDone = 0;
+    for (const table of tables) {
+      const before = state.tables[table];
+      const kind = fresh || !before ? 'full' : 'incremental';
+      const from = kind === 'incremental' ? before!.watermark : null;
+      const prefix = runPrefix(table, loadDate, runId);
+      const extracted = await extractTable({
+        conn, lake, table, prefix, from, partBytes, written, writeWhenEmpty: kind === 'full',
+        onRows: (n) => { rowsDone += n; ctx.progress('lake', rowsDone, undefined, 'rows'); },
+      });
+      if (extracted.parts.length === 0) {
+        summaries.push({ table, runId: null, kind, rows: 0, parts: 0, bytes: 0, prefix: null });
+        continue;
+      }
+      const record: RunRecord = {
+        runId, table, lineage, kind,
+        startedAt: started.toISOString(), finishedAt: new Date().toISOString(),
+        watermark: { from, to: extracted.to ?? from },
+        columns: extracted.columns.map(({ name, type }) => ({ name, type })),
+        parts: extracted.parts,
+        rows: extracted.parts.reduce((n, p) => n + p.rows, 0),
+        bytes: extracted.parts.reduce((n, p) => n + p.bytes, 0),
+      };
+      await putJson(lake, `${prefix}_run.json`, record, written);
+      runs.push({ record, prefix });
+      state.tables[table] = { watermark: record.watermark.to, lastRunId: runId };
+      summaries.push({ table, runId, kind, rows: record.rows, parts: record.parts.length, bytes: record.bytes, prefix });
+    }
+    await conn.query('COMMIT');
+
+    // Manifests last, all together: until here a failure leaves nothing a reader can see.
+    for (const { record, prefix } of runs) await putJson(lake, `${prefix}manifest.json`, manifestFor(lake.bucket, record), written);
+    await putJson(lake, EXTRACT_STATE_KEY, state);
+    healthy = true;
+    return {
+      runId, lineage, tables: summaries,
+      rows: summaries.reduce((n, t) => n + t.rows, 0),
+      bytes: summaries.reduce((n, t) => n + t.bytes, 0),
+    };
+  } finally {
+    if (healthy) conn.release();
+    else {
+      // The connection may be in the middle of a result set we stopped reading: drop it rather than reuse it.
+      conn.destroy();
+      await removeObjects(lake, written);
+    }
+  }
+}
+
+/** Redshift's COPY manifest for a run: every part mandatory, with its gzipped size and row count. */
+export function manifestFor(bucket: string, record: RunRecord): CopyManifest {
+  return {
+    entries: record.parts.map((p) => ({
+      url: `s3://${bucket}/${p.key}`, mandatory: true as const, meta: { content_length: p.bytes, record_count: p.rows },
+    })),
+  };
+}
+
+/** Run ids sort by time: 20261124T133501123Z-9f3a (UTC start, then a few random hex digits). */
+export function newRunId(at = new Date()): string {
+  return at.toISOString().replace(/[-:.]/g, '') + '-' + crypto.randomBytes(2).toString('hex');
+}
+
+async function readSourceLineage(conn: PoolConnection, database: string): Promise<string> {
+  let rows: { lineage_id: string }[];
+  try {
+    [rows] = (await conn.query('SELECT lineage_id FROM source_lineage')) as unknown as [{ lineage_id: string }[]];
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ER_NO_SUCH_TABLE') throw err;
+    rows = [];
+  }
+  if (rows.length !== 1) {
+    throw new OrderHeError(`The source database "${database}" has ${rows.length === 0 ? 'no' : rows.length} lineage rows (source_lineage), so the lake cannot tell a regenerated shop from an appended one.`,
+      'Load the source first: npm run pipeline -- --until source');
+  }
+  return rows[0].lineage_id;
+}
+
+interface SourceColumn { name: string; type: string; timestamp: boolean }
+
+async function sourceColumns(conn: PoolConnection, table: SourceTable): Promise<SourceColumn[]> {
+  const [rows] = (await conn.query(
+    `SELECT column_name AS name, column_type AS type, data_type AS dataType FROM information_schema.columns
+      WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position`, [table],
+  )) as unknown as [{ name: string; type: string; dataType: string }[]];
+  if (rows.length === 0) {
+    throw new OrderHeError(`The source has no table "${table}".`, 'Load the source first: npm run pipeline -- --until source');
+  }
+  return rows.map((r) => ({
+    name: checkIdent(r.name, `source column ${table}.${r.name}`),
+    type: String(r.type).toLowerCase(),
+    timestamp: ['datetime', 'timestamp'].includes(String(r.dataType).toLowerCase()),
+  }));
+}
+
+interface TableJob {
+  conn: PoolConnection;
+  lake: Lake;
+  table: SourceTable;
+  prefix: string;
+  from: Watermark | null;
+  partBytes: number;
+  written: string[];
+  writeWhenEmpty: boolean;
+  onRows(n: number): void;
+}
+
+async function extractTable(job: TableJob): Promise<{ columns: SourceColumn[]; parts: PartRecord[]; to: Watermark | null }> {
+  const columns = await sourceColumns(job.conn, job.table);
+  const keyName = TABLE_KEYS[job.table];
+  const keyIndex = columns.findIndex((c) => c.name === keyName);
+  const updatedIndex = columns.findIndex((c) => c.name === 'updated_at');
+  if (keyIndex < 0 || updatedIndex < 0) {
+    throw new OrderHeError(`The source table "${job.table}" has no ${keyIndex < 0 ? keyName : 'updated_at'} column, so it cannot be extracted incrementally.`,
+      'Recreate the source from sql/source/: npm run pipeline -- --until source');
+  }
+  const t = quoteMysqlIdent(job.table, 'source table');
+  const k = quoteMysqlIdent(keyName, 'source key');
+  const list = columns.map((c) => quoteMysqlIdent(c.name, 'source column')).join(', ');
+  // No ORDER BY: inside one snapshot, "every row above the old watermark" is exactly the changed rows, and the
+  // new watermark is the largest (updated_at, key) we saw. Sorting would only cost the source a filesort.
+  const sql = job.from
+    ? `SELECT ${list} FROM ${t} WHERE updated_at > ? OR (updated_at = ? AND ${k} > ?)`
+    : `SELECT ${list} FROM ${t}`;
+  const params = job.from ? [job.from.updatedAt, job.from.updatedAt, keyParam(job.from.key)] : [];
+
+  const core = job.conn.connection as unknown as CallbackConnection;
+  const rows = core.query({ sql, values: params, rowsAsArray: true }).stream({ highWaterMark: 256 });
+  const batcher = new CsvBatcher(columns.map((c) => c.timestamp), updatedIndex, keyIndex);
+  const sink = new PartSink({
+    lake: job.lake, prefix: job.prefix, header: columns.map((c) => c.name).join(',') + '\n',
+    partBytes: job.partBytes, written: job.written, writeWhenEmpty: job.writeWhenEmpty, onRows: job.onRows,
+  });
+  try {
+    await pipeline(rows, batcher, sink);
+  } catch (err) {
+    if (err instanceof OrderHeError) throw err;
+    if ((err as { $metadata?: unknown }).$metadata !== undefined || (err as { name?: string }).name === 'AbortError') {
+      throw lakeErrorFor(job.lake.endpoint, job.lake.bucket, err);
+    }
+    throw err;
+  }
+  return { columns, parts: sink.parts, to: batcher.max };
+}
+
+/** Keys travel as numbers when exact (so MySQL compares them as numbers), otherwise as text. */
+function keyParam(key: string): number | string {
+  const n = Number(key);
+  return Number.isSafeInteger(n) ? n : key;
+}
+
+interface CsvBatch { text: string; rows: number }
+
+/** Rows → CSV text in ~64 KB batches, keeping track of the largest (updated_at, key): the next watermark. */
+class CsvBatcher extends Transform {
+  max: Watermark | null = null;
+  private text = '';
+  private rows = 0;
+  constructor(private readonly timestamps: boolean[], private readonly updatedIndex: number, private readonly keyIndex: number) {
+    super({ objectMode: true });
+  }
+
+  override _transform(row: SourceValue[], _enc: BufferEncoding, cb: (err?: Error | null) => void) {
+    this.text += csvLine(row, this.timestamps);
+    this.rows++;
+    this.track(String(row[this.updatedIndex]), String(row[this.keyIndex]));
+    if (this.text.length >= BATCH_CHARS) this.emitBatch();
+    cb();
+  }
+
+  override _flush(cb: (err?: Error | null) => void) {
+    if (this.rows > 0) this.emitBatch();
+    cb();
+  }
+
+  private emitBatch() {
+    this.push({ text: this.text, rows: this.rows } satisfies CsvBatch);
+    this.text = '';
+    this.rows = 0;
+  }
+
+  // 'YYYY-MM-DD HH:MM:SS.mmm' strings sort like the times they name; keys are digits, so longer is larger.
+  private track(updatedAt: string, key: string) {
+    const m = this.max;
+    if (!m || updatedAt > m.updatedAt) this.max = { updatedAt, key };
+    else if (updatedAt === m.updatedAt && (key.length > m.key.length || (key.length === m.key.length && key > m.key))) this.max = { updatedAt, key };
+  }
+}
+
+interface PartSinkOptions {
+  lake: Lake;
+  prefix: string;
+  header: string;
+  partBytes: number;
+  written: string[];
+  writeWhenEmpty: boolean;
+  onRows(n: number): void;
+}
+
+/** One part being written: gzip → tap (sha256, bytes) → multipart Upload. */
+interface OpenPart {
+  key: string;
+  gzip: zlib.Gzip;
+  rows: number;
+  bytes: number;
+  hash: crypto.Hash;
+  upload: Upload;
+  done: Promise<unknown>;
+}
+
+/** Writes CSV batches into parts of about `partBytes` gzipped bytes, each starting with the header line. */
+class PartSink extends Writable {
+  readonly parts: PartRecord[] = [];
+  private current: OpenPart | null = null;
+  constructor(private readonly o: PartSinkOptions) {
+    super({ objectMode: true, highWaterMark: 4 });
+  }
+
+  override _write(batch: CsvBatch, _enc: BufferEncoding, cb: (err?: Error | null) => void) {
+    this.writeBatch(batch).then(() => cb(), cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void) {
+    (async () => {
+      if (!this.current && this.parts.length === 0 && this.o.writeWhenEmpty) this.current = this.openPart();
+      if (this.current) await this.closePart();
+    })().then(() => cb(), cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void) {
+    const part = this.current;
+    this.current = null;
+    if (!part) return cb(err);
+    part.gzip.destroy();
+    // abort() stops the multipart upload and asks S3 to drop the chunks it already has.
+    part.upload.abort().catch(() => {}).finally(() => cb(err));
+  }
+
+  private async writeBatch(batch: CsvBatch) {
+    const part = (this.current ??= this.openPart());
+    part.rows += batch.rows;
+    if (!part.gzip.write(batch.text)) {
+      // Wait for gzip to drain, unless the upload fails first (then nobody would ever drain it).
+      await Promise.race([once(part.gzip, 'drain'), part.done.then(() => { throw new Error(`The upload of ${part.key} ended early.`); })]);
+    }
+    this.o.onRows(batch.rows);
+    if (part.bytes >= this.o.partBytes) await this.closePart();
+  }
+
+  private openPart(): OpenPart {
+    const key = partKey(this.o.prefix, this.parts.length);
+    const gzip = zlib.createGzip({ level: GZIP_LEVEL });
+    const hash = crypto.createHash('sha256');
+    const part = { key, gzip, rows: 0, bytes: 0, hash } as OpenPart;
+    const tap = new PassThrough();
+    gzip.on('data', (chunk: Buffer) => { hash.update(chunk); part.bytes += chunk.length; });
+    gzip.on('error', (err) => tap.destroy(err));
+    gzip.pipe(tap);
+    part.upload = new Upload({
+      client: this.o.lake.client,
+      params: { Bucket: this.o.lake.bucket, Key: key, Body: tap, ContentType: 'application/gzip' },
+      partSize: UPLOAD_PART_BYTES,
+      queueSize: 2,
+      leavePartsOnError: false,
+    });
+    this.o.written.push(key);
+    part.done = part.upload.done();
+    part.done.catch(() => {}); // observed in writeBatch/closePart; never an unhandled rejection
+    gzip.write(this.o.header);
+    return part;
+  }
+
+  private async closePart() {
+    const part = this.current!;
+    this.current = null;
+    part.gzip.end();
+    await part.done;
+    this.parts.push({ key: part.key, rows: part.rows, bytes: part.bytes, sha256: part.hash.digest('hex') });
+  }
+}
+
+async function putJson(lake: Lake, key: string, value: unknown, written?: string[]) {
+  written?.push(key);
+  try {
+    await lake.client.send(new PutObjectCommand({
+      Bucket: lake.bucket, Key: key, Body: JSON.stringify(value, null, 2) + '\n', ContentType: 'application/json',
+    }));
+  } catch (err) {
+    throw lakeErrorFor(lake.endpoint, lake.bucket, err);
+  }
+}
+
+/** Best effort: a failed run's objects are invisible anyway (no manifest); removing them only saves space. */
+async function removeObjects(lake: Lake, keys: string[]) {
+  for (const key of keys.reverse()) {
+    try {
+      await lake.client.send(new DeleteObjectCommand({ Bucket: lake.bucket, Key: key }));
+    } catch {
+      return; // the lake is unreachable: leave the orphans for the next run's reader to ignore
+    }
+  }
+}
+
+// The lake's readers and CSV dialect come with the extract (index.ts already exports this file).
+export * from './lake-read';
+export * from './lake-csv';

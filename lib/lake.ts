@@ -59,6 +59,11 @@ export function s3Client(cfg: LakeConfig, endpoint?: string): S3Client {
     forcePathStyle: embedded || cfg.forcePathStyle,
     credentials,
     maxAttempts: 3,
+    // Measured (test/lake-server.test.ts): with the SDK's default WHEN_SUPPORTED, a PutObject of a stream is sent
+    // aws-chunked with a trailing CRC32, and s3rver stores the chunk framing as the object's bytes. Buffered bodies
+    // (what lib-storage's Upload sends, multipart or not) are fine either way. For the embedded server, checksums are
+    // computed only when an operation requires them; MinIO and AWS keep the SDK's defaults.
+    ...(embedded ? { requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const } : {}),
   });
 }
 

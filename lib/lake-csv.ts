@@ -1,0 +1,88 @@
+/**
+ * The lake's CSV dialect (see lake-format.ts), written and read by hand: the encoder sits on the extract's
+ * hot path (every row of every table goes through it), and the reader only needs to understand what we write.
+ *
+ * Written so that PostgreSQL `COPY ... (FORMAT csv, HEADER true, NULL '\N')` and Redshift
+ * `COPY ... CSV IGNOREHEADER 1 NULL AS '\N'` read back exactly the value MySQL had:
+ * NULL is an unquoted \N, the empty string is "", and anything that could be mistaken for either is quoted.
+ */
+
+/** A value as mysql2 returns it with dateStrings/bigNumberStrings: strings, small integers as numbers, or null. */
+export type SourceValue = string | number | bigint | null | Buffer;
+
+export const CSV_NULL = '\\N';
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** One field. `timestamp` adds '+00': MySQL DATETIME has no zone, and our source stores UTC. */
+export function csvField(value: SourceValue, timestamp = false): string {
+  if (value === null || value === undefined) return CSV_NULL;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  const s = typeof value === 'string' ? value : value.toString('utf8');
+  if (timestamp) return s + '+00';
+  if (s === '') return '""';
+  if (s === CSV_NULL || NEEDS_QUOTES.test(s)) return '"' + s.replace(/"/g, '""') + '"';
+  return s;
+}
+
+/** One line, LF-terminated. `timestamps[i]` says whether column i is a DATETIME/TIMESTAMP. */
+export function csvLine(values: readonly SourceValue[], timestamps: readonly boolean[]): string {
+  let line = '';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) line += ',';
+    line += csvField(values[i], timestamps[i]);
+  }
+  return line + '\n';
+}
+
+/**
+ * Incremental reader of the dialect: push text as it arrives (chunks may split a field, a quote or a line),
+ * get back complete rows. An unquoted \N is null; a quoted field is always a string.
+ */
+export class CsvRowParser {
+  private field = '';
+  private quoted = false;
+  private inQuotes = false;
+  private quotePending = false; // saw a quote inside quotes: either a doubled quote or the closing one
+  private row: (string | null)[] = [];
+  private fieldStarted = false;
+
+  push(text: string): (string | null)[][] {
+    const rows: (string | null)[][] = [];
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (this.inQuotes) {
+        if (this.quotePending) {
+          this.quotePending = false;
+          if (c === '"') { this.field += '"'; continue; }
+          this.inQuotes = false; // that quote closed the field; fall through to handle c
+        } else if (c === '"') { this.quotePending = true; continue; }
+        else { this.field += c; continue; }
+      }
+      if (c === '"' && !this.fieldStarted) { this.inQuotes = true; this.quoted = true; this.fieldStarted = true; }
+      else if (c === ',') this.endField();
+      else if (c === '\n') { this.endField(); rows.push(this.row); this.row = []; }
+      else if (c === '\r') { /* CRLF from other writers: the LF ends the line */ }
+      else { this.field += c; this.fieldStarted = true; }
+    }
+    return rows;
+  }
+
+  /** Call at the end of input: returns the last row when the text did not end with a newline. */
+  end(): (string | null)[][] {
+    if (this.quotePending) { this.quotePending = false; this.inQuotes = false; }
+    if (this.fieldStarted || this.row.length > 0) {
+      this.endField();
+      const last = this.row;
+      this.row = [];
+      return [last];
+    }
+    return [];
+  }
+
+  private endField() {
+    this.row.push(!this.quoted && this.field === CSV_NULL ? null : this.field);
+    this.field = '';
+    this.quoted = false;
+    this.fieldStarted = false;
+  }
+}
