@@ -343,3 +343,4 @@ export function kpiTiles(tiles: KpiTile[], options: Partial<ChartOptions> = {}):
 }
 
 export { renderChart, showChart, chartBundle, type ChartBundle, type RenderedChart } from './charts-render';
+export { showTable, tableBundle, toRows, inNotebook, displayBundle, type Rows, type FrameLike, type TableData, type TableOptions, type MimeBundle } from './display';
