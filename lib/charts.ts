@@ -342,5 +342,5 @@ export function kpiTiles(tiles: KpiTile[], options: Partial<ChartOptions> = {}):
   );
 }
 
-export { renderChart, showChart, chartBundle, type ChartBundle, type RenderedChart } from './charts-render';
+export { renderChart, showChart, chartBundle, countMarks, VEGA_LITE_MIME, type ChartBundle, type RenderedChart } from './charts-render';
 export { showTable, tableBundle, toRows, inNotebook, displayBundle, type Rows, type FrameLike, type TableData, type TableOptions, type MimeBundle } from './display';
