@@ -225,10 +225,14 @@ test('an upload that fails midway leaves no manifest and no state change, and th
   await lake.client.send(new CreateBucketCommand({ Bucket: lake.bucket }));
   await pool.query(`UPDATE source_lineage SET lineage_id = 'L-test-fail'`);
 
-  // The server goes away as soon as the first rows are in flight.
+  // The server goes away in the middle of order_items, after customers, products and orders are written.
   let stopped: Promise<void> | undefined;
-  const failing: PipelineContext = { ...ctx, lake: async () => lake, progress: () => { stopped ??= server.close(); } };
-  await assert.rejects(extractTablesIntoLake(failing, { partBytes: 1 }));
+  const failing: PipelineContext = { ...ctx, lake: async () => lake, progress: (_step, done) => { if (done > 3500) stopped ??= server.close(); } };
+  await assert.rejects(extractTablesIntoLake(failing, { partBytes: 1 }), (err: unknown) => {
+    assert.ok(err instanceof OrderHeError, 'one readable sentence');
+    assert.match(err.message, /Cannot reach the lake/);
+    return true;
+  });
   await stopped;
   lake.client.destroy();
 
@@ -238,7 +242,9 @@ test('an upload that fails midway leaves no manifest and no state change, and th
     assert.deepEqual(await listRuns(lake), [], 'no run is visible');
     assert.equal(await readExtractState(lake), null, 'the state did not move');
     const listed = await lake.client.send(new ListObjectsV2Command({ Bucket: lake.bucket }));
-    assert.ok(!(listed.Contents ?? []).some((o) => o.Key!.endsWith('manifest.json')));
+    const keys = (listed.Contents ?? []).map((o) => o.Key!);
+    assert.ok(keys.some((k) => k.startsWith('raw/orders/')), 'the failure came after some objects were written');
+    assert.ok(!keys.some((k) => k.endsWith('manifest.json')), 'but none of them is a manifest');
 
     const ok = await extractTablesIntoLake({ ...ctx, lake: async () => lake }, { partBytes: 1 });
     const runs = await listRuns(lake);
