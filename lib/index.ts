@@ -19,3 +19,6 @@ export * from './dashboard';
 export * from './lake-format';
 export * from './run-lock';
 export * from './charts';
+export * from './quality';
+export * from './warehouse/sql-files';
+export * from './warehouse/core-tables';

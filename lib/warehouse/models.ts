@@ -1,10 +1,160 @@
+/**
+ * The models: staging → core (star schema) → mart, all SQL files under sql/.
+ *
+ * buildCore merges the pending lake runs into core in ONE transaction and runs the quality gates before it
+ * commits, so a failed merge or a failed check leaves core (and core.loaded_runs) exactly as it was.
+ * buildMart rebuilds every mart table into a fresh schema and swaps it in at the end, so the published mart
+ * stays readable, and unchanged, if any table fails.
+ */
 import type { PipelineContext } from '../context';
 import type { StepResult } from '../steps';
+import type { Warehouse } from './types';
 import { OrderHeError } from '../errors';
-/** Step 4b: merge staging into the star schema (core.*), in one transaction. */
-export async function buildCore(_ctx: PipelineContext): Promise<StepResult> {
-  throw new OrderHeError('core: not implemented yet');
+import { SOURCE_TABLES, type SourceTable } from '../lake-format';
+import { CORE_TABLES, CORE_TABLE_OF } from './core-tables';
+import { orderByDependencies, readSqlModels, sqlPath, type SqlModel } from './sql-files';
+import {
+  assertQuality, checkCore, qualitySummary, reconcileCoreWithSource, reconcileCoreWithStaging,
+  reconcileStagingWithManifest, type QualityCheck,
+} from '../quality';
+
+export interface PendingRun {
+  table_name: string;
+  run_id: string;
+  lineage: string;
+  kind: 'full' | 'incremental';
+  record_count: string | number;
 }
+
+/** How buildCore treats the pending runs: merge them by key, or replace core with a new lineage. */
+export interface CorePlan {
+  mode: 'nothing pending' | 'merge' | 'replace';
+  lineage: string | null;
+  /** Source tables with pending runs: only their merges run. */
+  tables: SourceTable[];
+  runs: PendingRun[];
+}
+
+const MERGE_DIR = ['warehouse', 'core', 'merge'] as const;
+
+/** The core DDL files (sql/warehouse/core/*.sql), in file order; all are CREATE ... IF NOT EXISTS. */
+export const coreDdlModels = (projectRoot: string) => readSqlModels(sqlPath(projectRoot, 'warehouse', 'core'), 'core');
+/** The merge scripts (sql/warehouse/core/merge/*.sql), in file order: dimensions before the facts that look them up. */
+export const coreMergeModels = (projectRoot: string) => readSqlModels(sqlPath(projectRoot, ...MERGE_DIR), 'core');
+
+/** Creates the staging and core schemas when missing (idempotent: every file is CREATE ... IF NOT EXISTS). */
+export async function createCoreTables(db: Warehouse, projectRoot: string): Promise<void> {
+  for (const m of readSqlModels(sqlPath(projectRoot, 'warehouse', 'staging'), 'staging')) await db.exec(m.sql);
+  for (const m of coreDdlModels(projectRoot)) await db.exec(m.sql);
+}
+
+/** Reads staging.pending_runs and decides between nothing, a merge by key and a full replace. */
+export async function planCore(db: Warehouse): Promise<CorePlan> {
+  const runs = await db.query<PendingRun>('SELECT table_name, run_id, lineage, kind, record_count FROM staging.pending_runs ORDER BY table_name, run_id');
+  if (runs.length === 0) return { mode: 'nothing pending', lineage: null, tables: [], runs };
+  const lineages = [...new Set(runs.map((r) => r.lineage))];
+  if (lineages.length > 1) {
+    throw new OrderHeError(`Staging holds runs of ${lineages.length} source lineages (${lineages.join(', ')}); they come from different shops and cannot be merged together.`, 'Reload staging from the lake: npm run pipeline -- --from warehouse');
+  }
+  const lineage = lineages[0];
+  const loaded = (await db.query<{ lineage: string }>('SELECT DISTINCT lineage FROM core.loaded_runs')).map((r) => r.lineage);
+  const isNewLineage = loaded.length !== 1 || loaded[0] !== lineage;
+  if (isNewLineage && !runs.some((r) => r.kind === 'full')) {
+    throw new OrderHeError(`Staging holds only incremental runs of lineage ${lineage}, but core holds ${loaded.length ? `lineage ${loaded.join(', ')}` : 'nothing'}: increments cannot start a warehouse.`, 'Take a full extract of the source, then load it: npm run pipeline -- --from lake');
+  }
+  const tables = SOURCE_TABLES.filter((t) => runs.some((r) => r.table_name === t));
+  return { mode: isNewLineage ? 'replace' : 'merge', lineage, tables, runs };
+}
+
+/** Row counts of every core table (dim_customer: current versions and all versions). */
+export async function countCore(db: Warehouse): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of CORE_TABLES) {
+    const [row] = await db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${table}`);
+    counts[table.replace('core.', '')] = Number(row.n);
+  }
+  const [current] = await db.query<{ n: string }>('SELECT COUNT(*) AS n FROM core.dim_customer WHERE is_current');
+  counts.dim_customer_current = Number(current.n);
+  return counts;
+}
+
+/** A merge script runs when a staging table it reads has pending runs; one reading no staging table (dim_date) always runs. */
+const mergeRuns = (m: SqlModel, tables: readonly SourceTable[]) => {
+  const staged = m.reads.filter((r) => r.startsWith('staging.')).map((r) => r.slice('staging.'.length));
+  return staged.length === 0 || staged.some((t) => (tables as readonly string[]).includes(t));
+};
+
+async function mergePendingRuns(tx: Warehouse, plan: CorePlan, projectRoot: string, progress: PipelineContext['progress']) {
+  if (plan.mode === 'replace') {
+    // DELETE, not TRUNCATE: Redshift's TRUNCATE commits the open transaction, which would publish a half-built core.
+    for (const table of CORE_TABLES) await tx.exec(`DELETE FROM ${table}`);
+  }
+  const merges = coreMergeModels(projectRoot).filter((m) => mergeRuns(m, plan.tables));
+  let done = 0;
+  for (const m of merges) {
+    await tx.exec(m.sql);
+    progress('core', ++done, merges.length, 'models');
+  }
+  // The runs are now in core: record them, forgetting runs of lineages core no longer holds.
+  if (plan.mode === 'replace') await tx.query('DELETE FROM core.loaded_runs WHERE lineage <> $1', [plan.lineage]);
+  await tx.exec(`DELETE FROM core.loaded_runs USING staging.pending_runs p
+                 WHERE core.loaded_runs.table_name = p.table_name AND core.loaded_runs.run_id = p.run_id`);
+  await tx.exec(`INSERT INTO core.loaded_runs (table_name, run_id, lineage, kind, record_count)
+                 SELECT table_name, run_id, lineage, kind, record_count FROM staging.pending_runs`);
+  await tx.exec('DELETE FROM staging.pending_runs');
+}
+
+/**
+ * Step 4b: merge staging into the star schema (core.*), in one transaction.
+ * New lineage (a regenerated shop, a full extract) → core is replaced; same lineage → merged by key
+ * (latest updated_at wins; customers keep SCD2 history). Nothing pending → nothing changes.
+ * Quality gates run inside the transaction; a failure throws QualityError and rolls everything back.
+ */
+export async function buildCore(ctx: PipelineContext): Promise<StepResult> {
+  const db = await ctx.warehouse();
+  const root = ctx.config.projectRoot;
+  return db.transaction(async (tx) => {
+    await createCoreTables(tx, root);
+    // One merge at a time: a second pipeline waits here instead of interleaving its writes.
+    // (Redshift: LOCK takes no mode and is always exclusive; PostgreSQL's default mode is the same.)
+    await tx.exec('LOCK TABLE core.loaded_runs');
+    const plan = await planCore(tx);
+    const checks: QualityCheck[] = [];
+    if (plan.mode !== 'nothing pending') {
+      checks.push(...(await reconcileStagingWithManifest(tx)));
+      // Stop before touching core when staging does not hold what the manifests announced.
+      assertQuality('warehouse load (manifest ↔ staging)', checks);
+      await mergePendingRuns(tx, plan, root, ctx.progress);
+      checks.push(...(await reconcileCoreWithStaging(tx, plan.tables)));
+    }
+    checks.push(...(await checkCore(tx)));
+    if (plan.mode !== 'nothing pending') checks.push(...(await reconcileCoreWithSource(ctx, tx)));
+    assertQuality('core merge', checks);
+    const counts = await countCore(tx);
+    const rows = plan.mode === 'nothing pending' ? 0 : await stagedKeyCount(tx, plan.tables);
+    return {
+      rows,
+      detail: {
+        mode: plan.mode,
+        lineage: plan.lineage,
+        runs: plan.runs.length,
+        tables: counts,
+        quality: { ...qualitySummary(checks), checks },
+      },
+    };
+  });
+}
+
+/** Rows written by a merge: one per distinct staged key of the merged tables. */
+async function stagedKeyCount(db: Warehouse, tables: readonly SourceTable[]): Promise<number> {
+  let total = 0;
+  for (const t of tables) {
+    const [row] = await db.query<{ n: string }>(`SELECT COUNT(DISTINCT ${CORE_TABLE_OF[t].key}) AS n FROM staging.${t}`);
+    total += Number(row.n);
+  }
+  return total;
+}
+
 /** Step 5: rebuild the mart tables from core. */
 export async function buildMart(_ctx: PipelineContext): Promise<StepResult> {
   throw new OrderHeError('mart: not implemented yet');

@@ -1,0 +1,227 @@
+/**
+ * Quality gates of the warehouse, returned as data (one row per check) so a notebook shows them as a table
+ * and the core merge refuses to commit when any fails. The chain they reconcile:
+ *   source (MySQL) ↔ lake manifest (staging.pending_runs record counts) ↔ staging ↔ core
+ * plus unique keys, resolved foreign keys and accepted values inside core.
+ * Every table and column name below is a constant of this file; values never go into SQL text.
+ */
+import type { PipelineContext } from './context';
+import type { Warehouse } from './warehouse/types';
+import { OrderHeError } from './errors';
+import { SOURCE_TABLES, type SourceTable } from './lake-format';
+import { CORE_TABLE_OF } from './warehouse/core-tables';
+
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+export interface QualityCheck {
+  /** What was checked, in words: "manifest ↔ staging rows", "unique key", ... */
+  check: string;
+  table: string;
+  status: CheckStatus;
+  expected: string | number | null;
+  actual: string | number | null;
+  /** Why it failed or was skipped, or what exactly was compared. */
+  detail: string;
+}
+
+/** A failed gate: the message names the failures; `checks` holds the whole report. */
+export class QualityError extends OrderHeError {
+  readonly checks: QualityCheck[];
+  constructor(stage: string, checks: QualityCheck[]) {
+    const failed = checks.filter((c) => c.status === 'fail');
+    const lines = failed.map((c) => `  - ${c.table}: ${c.check}: expected ${c.expected}, got ${c.actual}${c.detail ? ` (${c.detail})` : ''}`);
+    super(
+      `${stage}: ${failed.length} of ${checks.length} quality checks failed, so nothing was committed and the warehouse is as it was before:\n${lines.join('\n')}`,
+      'Fix the data or the model named above, then rerun: npm run pipeline -- --from warehouse (notebook 06 shows the whole report).',
+    );
+    this.name = 'QualityError';
+    this.checks = checks;
+  }
+}
+
+export function qualitySummary(checks: QualityCheck[]) {
+  const count = (s: CheckStatus) => checks.filter((c) => c.status === s).length;
+  return { passed: count('pass'), failed: count('fail'), skipped: count('skip') };
+}
+
+/** Throws QualityError when any check failed. */
+export function assertQuality(stage: string, checks: QualityCheck[]): void {
+  if (checks.some((c) => c.status === 'fail')) throw new QualityError(stage, checks);
+}
+
+const equal = (check: string, table: string, expected: string | number, actual: string | number, detail = ''): QualityCheck =>
+  ({ check, table, status: expected === actual ? 'pass' : 'fail', expected, actual, detail });
+
+/** Money as exact text with two decimals ("12.5" → "12.50", null → "0.00"), so drivers' formats compare equal. */
+export function moneyText(value: unknown): string {
+  if (value === null || value === undefined) return '0.00';
+  const m = /^(-?)(\d*)(?:\.(\d*))?$/.exec(String(value).trim());
+  if (!m) return String(value);
+  const cents = BigInt((m[2] || '0') + ((m[3] ?? '') + '00').slice(0, 2));
+  const negative = m[1] === '-' && cents !== 0n;
+  const text = cents.toString().padStart(3, '0');
+  return `${negative ? '-' : ''}${text.slice(0, -2)}.${text.slice(-2)}`;
+}
+
+const num = (v: unknown) => Number(v ?? 0);
+
+/** Manifest ↔ staging: each staged table holds exactly the rows its pending runs' manifests announced. */
+export async function reconcileStagingWithManifest(db: Warehouse): Promise<QualityCheck[]> {
+  const pending = await db.query<{ table_name: string; runs: string; records: string }>(
+    'SELECT table_name, COUNT(*) AS runs, SUM(record_count) AS records FROM staging.pending_runs GROUP BY table_name ORDER BY table_name');
+  const checks: QualityCheck[] = [];
+  for (const p of pending) {
+    if (!(SOURCE_TABLES as readonly string[]).includes(p.table_name)) {
+      checks.push({ check: 'manifest ↔ staging rows', table: `staging.${p.table_name}`, status: 'fail', expected: 'a source table', actual: p.table_name, detail: `staging.pending_runs names a table the pipeline does not know` });
+      continue;
+    }
+    const [row] = await db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM staging.${p.table_name}`);
+    checks.push(equal('manifest ↔ staging rows', `staging.${p.table_name}`, num(p.records), num(row.n), `${p.runs} pending run(s)`));
+  }
+  return checks;
+}
+
+/** Staging ↔ core: every staged key is in core after the merge, and the latest staged amounts are core's. */
+export async function reconcileCoreWithStaging(db: Warehouse, tables: readonly SourceTable[]): Promise<QualityCheck[]> {
+  const checks: QualityCheck[] = [];
+  for (const t of tables) {
+    const { table, key, current } = CORE_TABLE_OF[t];
+    const [row] = await db.query<{ staged: string; missing: string }>(
+      `SELECT COUNT(DISTINCT s.${key}) AS staged,
+              COUNT(DISTINCT CASE WHEN c.${key} IS NULL THEN s.${key} END) AS missing
+       FROM staging.${t} s LEFT JOIN (SELECT ${key} FROM ${table}${current ? ` WHERE ${current}` : ''}) c ON c.${key} = s.${key}`);
+    checks.push(equal('staging ↔ core keys merged', table, 0, num(row.missing), `${num(row.staged)} staged keys, those missing from core counted`));
+  }
+  const amounts: [SourceTable, string][] = [['orders', 'total_amount'], ['order_items', 'line_amount']];
+  for (const [t, column] of amounts) {
+    if (!tables.includes(t)) continue;
+    const { table, key } = CORE_TABLE_OF[t];
+    const [row] = await db.query<{ staged: string; core: string }>(
+      `SELECT (SELECT SUM(${column}) FROM (
+                 SELECT ${column}, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY updated_at DESC) AS version_rank
+                 FROM staging.${t}) s WHERE version_rank = 1) AS staged,
+              (SELECT SUM(c.${column}) FROM ${table} c WHERE c.${key} IN (SELECT ${key} FROM staging.${t})) AS core`);
+    checks.push(equal(`staging ↔ core sum(${column})`, table, moneyText(row.staged), moneyText(row.core), 'latest staged version of each key'));
+  }
+  return checks;
+}
+
+const UNIQUE_KEYS: [table: string, key: string][] = [
+  ['core.dim_customer', 'customer_key'],
+  ['core.dim_product', 'product_id'],
+  ['core.dim_date', 'date_key'],
+  ['core.fct_orders', 'order_id'],
+  ['core.fct_order_items', 'order_item_id'],
+  ['core.fct_payments', 'payment_id'],
+  ['core.fct_order_status_history', 'status_history_id'],
+];
+
+/** Keys are unique and not null (Redshift does not enforce PRIMARY KEY, so this is the real guarantee). */
+export async function checkCoreKeys(db: Warehouse): Promise<QualityCheck[]> {
+  const checks: QualityCheck[] = [];
+  for (const [table, key] of UNIQUE_KEYS) {
+    const [row] = await db.query<{ duplicates: string; nulls: string }>(
+      `SELECT COUNT(${key}) - COUNT(DISTINCT ${key}) AS duplicates, COUNT(*) - COUNT(${key}) AS nulls FROM ${table}`);
+    checks.push(equal(`unique key ${key}`, table, 0, num(row.duplicates), 'rows beyond one per key'));
+    checks.push(equal(`not-null key ${key}`, table, 0, num(row.nulls), 'rows with no key'));
+  }
+  const [scd] = await db.query<{ bad: string }>(
+    `SELECT COUNT(*) AS bad FROM (
+       SELECT customer_id FROM core.dim_customer GROUP BY customer_id
+       HAVING SUM(CASE WHEN is_current THEN 1 ELSE 0 END) <> 1) x`);
+  checks.push(equal('one current version per customer_id', 'core.dim_customer', 0, num(scd.bad), 'customers with none or several current rows'));
+  return checks;
+}
+
+const FOREIGN_KEYS: [child: string, column: string, parent: string, parentKey: string][] = [
+  ['core.fct_orders', 'customer_key', 'core.dim_customer', 'customer_key'],
+  ['core.fct_orders', 'order_date_key', 'core.dim_date', 'date_key'],
+  ['core.fct_order_items', 'order_id', 'core.fct_orders', 'order_id'],
+  ['core.fct_order_items', 'product_id', 'core.dim_product', 'product_id'],
+  ['core.fct_payments', 'order_id', 'core.fct_orders', 'order_id'],
+  ['core.fct_order_status_history', 'order_id', 'core.fct_orders', 'order_id'],
+];
+
+/** Every fact row finds its dimension row (a NULL reference counts as unresolved). */
+export async function checkCoreForeignKeys(db: Warehouse): Promise<QualityCheck[]> {
+  const checks: QualityCheck[] = [];
+  for (const [child, column, parent, parentKey] of FOREIGN_KEYS) {
+    const [row] = await db.query<{ orphans: string }>(
+      `SELECT COUNT(*) AS orphans FROM ${child} c LEFT JOIN ${parent} p ON p.${parentKey} = c.${column} WHERE p.${parentKey} IS NULL`);
+    checks.push(equal(`${column} → ${parent}`, child, 0, num(row.orphans), 'rows whose reference is missing'));
+  }
+  return checks;
+}
+
+const ORDER_STATUSES = ['placed', 'paid', 'shipped', 'delivered', 'cancelled', 'refunded'];
+/** The values each coded column may hold (the source DDL's comments). */
+export const ACCEPTED_VALUES: [table: string, column: string, values: string[]][] = [
+  ['core.fct_orders', 'status', ORDER_STATUSES],
+  ['core.fct_order_status_history', 'status', ORDER_STATUSES],
+  ['core.fct_payments', 'status', ['captured', 'failed', 'refunded']],
+  ['core.fct_payments', 'method', ['card', 'bank_transfer', 'wallet', 'gift_card']],
+  ['core.dim_customer', 'signup_channel', ['web', 'app', 'marketplace', 'store']],
+];
+
+export async function checkAcceptedValues(db: Warehouse): Promise<QualityCheck[]> {
+  const checks: QualityCheck[] = [];
+  for (const [table, column, values] of ACCEPTED_VALUES) {
+    const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
+    const rows = await db.query<{ value: string; n: string }>(
+      `SELECT ${column} AS value, COUNT(*) AS n FROM ${table} WHERE ${column} NOT IN (${placeholders}) OR ${column} IS NULL GROUP BY ${column} ORDER BY 2 DESC`,
+      values);
+    const bad = rows.reduce((s, r) => s + num(r.n), 0);
+    checks.push(equal(`accepted ${column} values`, table, 0, bad,
+      bad ? `unexpected: ${rows.slice(0, 5).map((r) => `${JSON.stringify(r.value)} ×${num(r.n)}`).join(', ')}` : values.join(' | ')));
+  }
+  return checks;
+}
+
+/** Counts and totals compared between the MySQL source and core, per source table. */
+const SOURCE_MEASURES: [SourceTable, string | null][] = [
+  ['customers', null], ['products', null], ['orders', 'total_amount'], ['order_items', 'line_amount'],
+  ['payments', 'amount'], ['order_status_history', null],
+];
+
+/**
+ * Source ↔ core: the warehouse holds what the shop holds. Skipped (not failed) when the source is
+ * unreachable or not loaded, e.g. a warehouse filled from someone else's lake.
+ */
+export async function reconcileCoreWithSource(ctx: PipelineContext, db: Warehouse): Promise<QualityCheck[]> {
+  const skip = (detail: string): QualityCheck[] => [{ check: 'source ↔ core', table: 'core.*', status: 'skip', expected: null, actual: null, detail }];
+  let pool;
+  try {
+    pool = (await ctx.source()).pool;
+  } catch (err) {
+    return skip(`source not reachable: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const [tables] = await pool.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
+  const present = new Set((tables as { name: string }[]).map((t) => t.name));
+  if (!SOURCE_TABLES.every((t) => present.has(t))) return skip('the source database has no shop tables yet');
+  const checks: QualityCheck[] = [];
+  for (const [t, amount] of SOURCE_MEASURES) {
+    const { table, current } = CORE_TABLE_OF[t];
+    const [srcRows] = await pool.query(`SELECT COUNT(*) AS n${amount ? `, SUM(${amount}) AS total` : ''} FROM ${t}`);
+    const src = (srcRows as { n: string | number; total?: string }[])[0];
+    const [core] = await db.query<{ n: string; total?: string }>(`SELECT COUNT(*) AS n${amount ? `, SUM(${amount}) AS total` : ''} FROM ${table}${current ? ` WHERE ${current}` : ''}`);
+    checks.push(equal('source ↔ core rows', table, num(src.n), num(core.n), `source table ${t}`));
+    if (amount) checks.push(equal(`source ↔ core sum(${amount})`, table, moneyText(src.total), moneyText(core.total), `source table ${t}`));
+  }
+  return checks;
+}
+
+/** The checks on core alone: keys, foreign keys, accepted values. */
+export async function checkCore(db: Warehouse): Promise<QualityCheck[]> {
+  return [...(await checkCoreKeys(db)), ...(await checkCoreForeignKeys(db)), ...(await checkAcceptedValues(db))];
+}
+
+/**
+ * The report on what the warehouse holds now, read-only (notebook 06 shows it): core checks plus
+ * source ↔ core when the source is reachable. buildCore runs the same checks before it commits.
+ */
+export async function checkWarehouseQuality(ctx: PipelineContext): Promise<QualityCheck[]> {
+  const db = await ctx.warehouse();
+  const [exists] = await db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'core' AND table_name = 'fct_orders'`);
+  if (num(exists.n) === 0) throw new OrderHeError('The warehouse has no core tables yet.', 'Build them first: npm run pipeline -- --until warehouse (or the buildCore cell of notebook 06).');
+  return [...(await checkCore(db)), ...(await reconcileCoreWithSource(ctx, db))];
+}

@@ -1,0 +1,25 @@
+-- core.fct_orders: one row per order, its current status and amounts (grain: order_id).
+-- Rows come from staging.orders (merge/04_fct_orders.sql), keyed to the customer version valid when the
+-- order was placed and to the order's UTC day. revenue_amount is total_amount for orders that count as sales
+-- and 0 for cancelled or refunded ones, so every mart sums the same definition of revenue.
+CREATE TABLE IF NOT EXISTS core.fct_orders (
+  order_id         BIGINT         NOT NULL,
+  customer_id      BIGINT         NOT NULL,
+  customer_key     BIGINT,                   -- NULL only if the customer is missing: lib/quality.ts fails then
+  order_date_key   INTEGER        NOT NULL,
+  order_date       DATE           NOT NULL,
+  ordered_at       TIMESTAMPTZ    NOT NULL,
+  status           VARCHAR(20)    NOT NULL,  -- placed | paid | shipped | delivered | cancelled | refunded
+  currency         CHAR(3)        NOT NULL,
+  ship_city        VARCHAR(100),
+  ship_region      VARCHAR(100)   NOT NULL,
+  ship_country     CHAR(2)        NOT NULL,
+  items_amount     NUMERIC(12,2)  NOT NULL,
+  discount_amount  NUMERIC(12,2)  NOT NULL,
+  shipping_amount  NUMERIC(10,2)  NOT NULL,
+  total_amount     NUMERIC(12,2)  NOT NULL,
+  revenue_amount   NUMERIC(12,2)  NOT NULL,
+  created_at       TIMESTAMPTZ    NOT NULL,
+  updated_at       TIMESTAMPTZ    NOT NULL,
+  PRIMARY KEY (order_id)
+);

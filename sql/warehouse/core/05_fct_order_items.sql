@@ -1,0 +1,17 @@
+-- core.fct_order_items: one row per product line of an order (grain: order_item_id).
+-- Rows come from staging.order_items (merge/05_fct_order_items.sql); cost_amount is quantity x the product's
+-- cost when the line was merged, so margins do not move when a product's cost changes later.
+CREATE TABLE IF NOT EXISTS core.fct_order_items (
+  order_item_id    BIGINT         NOT NULL,
+  order_id         BIGINT         NOT NULL,
+  product_id       BIGINT         NOT NULL,
+  order_date_key   INTEGER,                  -- NULL only if the order is missing: lib/quality.ts fails then
+  quantity         INTEGER        NOT NULL,
+  unit_price       NUMERIC(10,2)  NOT NULL,
+  discount_amount  NUMERIC(10,2)  NOT NULL,
+  line_amount      NUMERIC(12,2)  NOT NULL,
+  cost_amount      NUMERIC(12,2),
+  created_at       TIMESTAMPTZ    NOT NULL,
+  updated_at       TIMESTAMPTZ    NOT NULL,
+  PRIMARY KEY (order_item_id)
+);

@@ -1,0 +1,43 @@
+-- Merge staging.orders into core.fct_orders (type 1: the latest version of each order wins, so a status
+-- change replaces the row). Runs after the customer merge: each order is keyed to the customer version valid
+-- when it was placed (or the current one if it was placed before the customer's first known version).
+DELETE FROM core.fct_orders
+USING staging.orders s
+WHERE core.fct_orders.order_id = s.order_id;
+
+INSERT INTO core.fct_orders (
+  order_id, customer_id, customer_key, order_date_key, order_date, ordered_at, status, currency,
+  ship_city, ship_region, ship_country, items_amount, discount_amount, shipping_amount, total_amount,
+  revenue_amount, created_at, updated_at
+)
+SELECT
+  o.order_id,
+  o.customer_id,
+  COALESCE(at_order.customer_key, now_current.customer_key),
+  CAST(TO_CHAR(o.ordered_at AT TIME ZONE 'UTC', 'YYYYMMDD') AS INTEGER),
+  CAST(o.ordered_at AT TIME ZONE 'UTC' AS DATE),
+  o.ordered_at,
+  LOWER(TRIM(o.status)),
+  UPPER(o.currency),
+  NULLIF(TRIM(o.ship_city), ''),
+  TRIM(o.ship_region),
+  UPPER(o.ship_country),
+  o.items_amount,
+  o.discount_amount,
+  o.shipping_amount,
+  o.total_amount,
+  CASE WHEN LOWER(TRIM(o.status)) IN ('cancelled', 'refunded') THEN 0 ELSE o.total_amount END,
+  o.created_at,
+  o.updated_at
+FROM (
+  SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.order_id ORDER BY s.updated_at DESC) AS version_rank
+  FROM staging.orders s
+) o
+LEFT JOIN core.dim_customer at_order
+  ON at_order.customer_id = o.customer_id
+ AND o.ordered_at >= at_order.valid_from
+ AND o.ordered_at < at_order.valid_to
+LEFT JOIN core.dim_customer now_current
+  ON now_current.customer_id = o.customer_id
+ AND now_current.is_current
+WHERE o.version_rank = 1;

@@ -1,0 +1,19 @@
+-- Merge staging.order_items into core.fct_order_items (type 1: the latest version of each line wins).
+-- Runs after the order and product merges: the line takes its order's day and its product's current cost.
+DELETE FROM core.fct_order_items
+USING staging.order_items s
+WHERE core.fct_order_items.order_item_id = s.order_item_id;
+
+INSERT INTO core.fct_order_items (
+  order_item_id, order_id, product_id, order_date_key, quantity, unit_price, discount_amount,
+  line_amount, cost_amount, created_at, updated_at
+)
+SELECT i.order_item_id, i.order_id, i.product_id, o.order_date_key, i.quantity, i.unit_price,
+       i.discount_amount, i.line_amount, i.quantity * p.cost, i.created_at, i.updated_at
+FROM (
+  SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.order_item_id ORDER BY s.updated_at DESC) AS version_rank
+  FROM staging.order_items s
+) i
+LEFT JOIN core.fct_orders o ON o.order_id = i.order_id
+LEFT JOIN core.dim_product p ON p.product_id = i.product_id
+WHERE i.version_rank = 1;

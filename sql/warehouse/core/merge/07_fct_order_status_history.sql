@@ -1,0 +1,16 @@
+-- Merge staging.order_status_history into core.fct_order_status_history (append-only in the shop; delete +
+-- insert by key keeps a re-extracted change from being counted twice).
+DELETE FROM core.fct_order_status_history
+USING staging.order_status_history s
+WHERE core.fct_order_status_history.status_history_id = s.status_history_id;
+
+INSERT INTO core.fct_order_status_history (
+  status_history_id, order_id, status, changed_at, changed_date_key, created_at, updated_at
+)
+SELECT h.status_history_id, h.order_id, LOWER(TRIM(h.status)), h.changed_at,
+       CAST(TO_CHAR(h.changed_at AT TIME ZONE 'UTC', 'YYYYMMDD') AS INTEGER), h.created_at, h.updated_at
+FROM (
+  SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.status_history_id ORDER BY s.updated_at DESC) AS version_rank
+  FROM staging.order_status_history s
+) h
+WHERE h.version_rank = 1;

@@ -1,0 +1,132 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { testEnv, ROOT } from './helpers';
+import { applyBatch, nextBatch, smallShop, stageRuns, type Shop } from './staging-fixture';
+import { buildCore, buildMart, countCore } from '../lib/warehouse/models';
+import { TABLE_KEYS } from '../lib/lake-format';
+import type { PipelineContext } from '../lib/context';
+import type { Warehouse } from '../lib/warehouse/types';
+
+const env = testEnv('models');
+let ctx: PipelineContext;
+let db: Warehouse;
+
+before(async () => {
+  ctx = env.open();
+  db = await ctx.warehouse();
+});
+after(async () => {
+  await ctx.close();
+  await env.cleanup();
+});
+
+const stage = (batch: Shop, lineage: string, kind: 'full' | 'incremental', runId: string) =>
+  stageRuns(db, batch, { lineage, kind, runId, projectRoot: ROOT });
+const one = async <T = Record<string, unknown>>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params))[0];
+const sum = (rows: Record<string, unknown>[], col: string) => rows.reduce((s, r) => s + Math.round(Number(r[col]) * 100), 0) / 100;
+
+const shop = smallShop({ seed: 1, orders: 300 });
+const batch = nextBatch(shop, { newOrders: 25, statusUpdates: 6 });
+const afterBatch = applyBatch(shop, batch, TABLE_KEYS);
+
+test('a full run becomes the star schema: one row per order, item, product and customer', async () => {
+  await stage(shop, 'lineage-a', 'full', 'run-1');
+  const result = await buildCore(ctx);
+  const counts = await countCore(db);
+  assert.equal(counts.fct_orders, shop.orders.length);
+  assert.equal(counts.fct_order_items, shop.order_items.length);
+  assert.equal(counts.fct_payments, shop.payments.length);
+  assert.equal(counts.fct_order_status_history, shop.order_status_history.length);
+  assert.equal(counts.dim_product, shop.products.length);
+  assert.equal(counts.dim_customer, shop.customers.length);
+  assert.equal(counts.dim_customer_current, shop.customers.length);
+  assert.ok(counts.dim_date >= 60, 'dim_date covers the 60 days of orders');
+  assert.equal(result.detail?.mode, 'replace');
+  assert.equal(result.rows, Object.values(shop).reduce((s, rows) => s + rows.length, 0));
+  const quality = result.detail?.quality as { failed: number; passed: number };
+  assert.equal(quality.failed, 0);
+  assert.ok(quality.passed >= 20);
+  const total = await one<{ total: string }>('SELECT SUM(total_amount) AS total FROM core.fct_orders');
+  assert.equal(Number(total.total), sum(shop.orders, 'total_amount'));
+  const runs = await db.query('SELECT table_name, run_id, lineage FROM core.loaded_runs');
+  assert.equal(runs.length, 6);
+  assert.equal((await one<{ n: string }>('SELECT COUNT(*) AS n FROM staging.pending_runs')).n, '0');
+});
+
+test('building core again with nothing pending changes nothing', async () => {
+  const before = await countCore(db);
+  const keysBefore = await db.query('SELECT customer_key, customer_id, valid_to FROM core.dim_customer ORDER BY customer_key');
+  const result = await buildCore(ctx);
+  assert.equal(result.rows, 0);
+  assert.equal(result.detail?.mode, 'nothing pending');
+  assert.deepEqual(await countCore(db), before);
+  assert.deepEqual(await db.query('SELECT customer_key, customer_id, valid_to FROM core.dim_customer ORDER BY customer_key'), keysBefore);
+});
+
+test('an incremental batch adds exactly the new rows and applies status updates without duplicating orders', async () => {
+  const updated = batch.orders.filter((o) => Number(o.order_id) <= shop.orders.length);
+  assert.ok(updated.length > 0, 'the batch updates some existing orders');
+  await stage(batch, 'lineage-a', 'incremental', 'run-2');
+  const result = await buildCore(ctx);
+  assert.equal(result.detail?.mode, 'merge');
+  const counts = await countCore(db);
+  assert.equal(counts.fct_orders, afterBatch.orders.length);
+  assert.equal(counts.fct_order_items, afterBatch.order_items.length);
+  assert.equal(counts.fct_order_status_history, afterBatch.order_status_history.length);
+  const dup = await one<{ n: string }>('SELECT COUNT(*) - COUNT(DISTINCT order_id) AS n FROM core.fct_orders');
+  assert.equal(dup.n, '0');
+  for (const o of updated) {
+    const row = await one<{ status: string }>('SELECT status FROM core.fct_orders WHERE order_id = $1', [o.order_id]);
+    assert.equal(row.status, 'delivered');
+  }
+  const total = await one<{ total: string }>('SELECT SUM(total_amount) AS total FROM core.fct_orders');
+  assert.equal(Number(total.total), sum(afterBatch.orders, 'total_amount'));
+  assert.equal((await db.query('SELECT 1 FROM core.loaded_runs')).length, 6 + Object.values(batch).filter((r) => r.length > 0).length);
+});
+
+test('a changed customer keeps its history (SCD type 2) and orders point at the version valid when placed', async () => {
+  const versions = await db.query<{ customer_key: string; region: string; is_current: boolean; valid_to: Date }>(
+    'SELECT customer_key, region, is_current, valid_to FROM core.dim_customer WHERE customer_id = 1 ORDER BY valid_from');
+  assert.equal(versions.length, 2);
+  assert.deepEqual(versions.map((v) => [v.region, v.is_current]), [[shop.customers[0].region, false], ['Moved', true]]);
+  const counts = await countCore(db);
+  assert.equal(counts.dim_customer_current, shop.customers.length);
+  // Orders of customer 1 before the move keep the old version's key; those after it get the new one.
+  const mismatched = await one<{ n: string }>(
+    `SELECT COUNT(*) AS n FROM core.fct_orders o JOIN core.dim_customer c ON c.customer_key = o.customer_key
+     WHERE o.customer_id = 1 AND NOT (o.ordered_at >= c.valid_from AND o.ordered_at < c.valid_to)`);
+  assert.equal(mismatched.n, '0');
+  const keys = await db.query<{ customer_key: string }>('SELECT DISTINCT customer_key FROM core.fct_orders WHERE customer_id = 1');
+  assert.ok(keys.length >= 1);
+});
+
+test('staging the same incremental run again changes no count', async () => {
+  const before = await countCore(db);
+  await stage(batch, 'lineage-a', 'incremental', 'run-2');
+  await buildCore(ctx);
+  assert.deepEqual(await countCore(db), before);
+});
+
+test('a full run of another lineage replaces core entirely', async () => {
+  const other = smallShop({ seed: 99, orders: 120, customers: 25, products: 8 });
+  await stage(other, 'lineage-b', 'full', 'run-9');
+  const result = await buildCore(ctx);
+  assert.equal(result.detail?.mode, 'replace');
+  const counts = await countCore(db);
+  assert.equal(counts.fct_orders, other.orders.length);
+  assert.equal(counts.fct_order_items, other.order_items.length);
+  assert.equal(counts.dim_customer, other.customers.length);
+  assert.equal(counts.dim_product, other.products.length);
+  const lineages = await db.query<{ lineage: string }>('SELECT DISTINCT lineage FROM core.loaded_runs');
+  assert.deepEqual(lineages.map((l) => l.lineage), ['lineage-b']);
+});
+
+test('incremental runs of a lineage core does not hold are refused with a clear sentence', async () => {
+  const before = await countCore(db);
+  await stage(nextBatch(shop), 'lineage-z', 'incremental', 'run-z');
+  await assert.rejects(buildCore(ctx), /only incremental runs of lineage lineage-z/);
+  assert.deepEqual(await countCore(db), before);
+  await db.exec('DELETE FROM staging.pending_runs');
+});
+
+void buildMart;

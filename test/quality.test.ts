@@ -1,0 +1,122 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { testEnv, ROOT } from './helpers';
+import fs from 'node:fs';
+import path from 'node:path';
+import { applyBatch, insertRows, nextBatch, smallShop, stageRuns, type Shop } from './staging-fixture';
+import { buildCore, countCore } from '../lib/warehouse/models';
+import { checkWarehouseQuality, moneyText, QualityError, type QualityCheck } from '../lib/quality';
+import { SOURCE_TABLES, TABLE_KEYS } from '../lib/lake-format';
+import type { PipelineContext } from '../lib/context';
+import type { Warehouse } from '../lib/warehouse/types';
+
+const env = testEnv('quality');
+let ctx: PipelineContext;
+let db: Warehouse;
+
+before(async () => {
+  ctx = env.open();
+  db = await ctx.warehouse();
+});
+after(async () => {
+  await ctx.close();
+  await env.cleanup();
+});
+
+const shop = smallShop({ seed: 5, orders: 150 });
+const stage = (batch: Shop, kind: 'full' | 'incremental', runId: string) =>
+  stageRuns(db, batch, { lineage: 'lineage-q', kind, runId, projectRoot: ROOT });
+
+/** Runs buildCore expecting a QualityError; returns its failed checks. */
+async function failedChecks(): Promise<QualityCheck[]> {
+  const err = await buildCore(ctx).then(() => null, (e: unknown) => e);
+  assert.ok(err instanceof QualityError, `expected a QualityError, got ${String(err)}`);
+  assert.match(err.message, /nothing was committed/);
+  assert.ok(err.fix);
+  return err.checks.filter((c) => c.status === 'fail');
+}
+
+test('money compares as exact text whatever the driver returned', () => {
+  assert.equal(moneyText('12.5'), '12.50');
+  assert.equal(moneyText('1234.567'), '1234.56');
+  assert.equal(moneyText(null), '0.00');
+  assert.equal(moneyText('-0.40'), '-0.40');
+  assert.equal(moneyText(7), '7.00');
+});
+
+test('a clean load passes every check, and the report is rows a notebook can show as a table', async () => {
+  await stage(shop, 'full', 'run-1');
+  await buildCore(ctx);
+  const checks = await checkWarehouseQuality(ctx);
+  assert.ok(checks.length >= 20);
+  for (const c of checks) {
+    assert.deepEqual(Object.keys(c).sort(), ['actual', 'check', 'detail', 'expected', 'status', 'table']);
+    assert.notEqual(c.status, 'fail', `${c.table}: ${c.check}`);
+  }
+});
+
+test('a staged row the manifest did not announce stops the merge and leaves core as it was', async () => {
+  const before = await countCore(db);
+  const batch = nextBatch(shop, { newOrders: 10 });
+  await stage(batch, 'incremental', 'run-2');
+  await insertRows(db, 'staging.orders', [{ ...batch.orders[0], order_id: 999_999 }]);
+  const failed = await failedChecks();
+  assert.deepEqual(failed.map((c) => [c.check, c.table, c.expected, c.actual]), [['manifest ↔ staging rows', 'staging.orders', batch.orders.length, batch.orders.length + 1]]);
+  assert.deepEqual(await countCore(db), before);
+  const pending = await db.query('SELECT run_id FROM staging.pending_runs');
+  assert.ok(pending.length > 0, 'the pending runs stay pending');
+});
+
+test('an order item whose order is missing fails the foreign-key check and nothing is merged', async () => {
+  const before = await countCore(db);
+  const batch = nextBatch(shop, { newOrders: 10 });
+  batch.order_items.push({ ...batch.order_items[0], order_item_id: 888_888, order_id: 777_777 });
+  await stage(batch, 'incremental', 'run-3');
+  const failed = await failedChecks();
+  assert.deepEqual(failed.map((c) => [c.check, c.table, c.actual]), [['order_id → core.fct_orders', 'core.fct_order_items', 1]]);
+  assert.deepEqual(await countCore(db), before);
+});
+
+test('an unknown order status fails the accepted-values check and names the value', async () => {
+  const before = await countCore(db);
+  const batch = nextBatch(shop, { newOrders: 10 });
+  batch.orders[0] = { ...batch.orders[0], status: 'lost' };
+  await stage(batch, 'incremental', 'run-4');
+  const failed = await failedChecks();
+  assert.equal(failed.length, 1);
+  assert.equal(failed[0].check, 'accepted status values');
+  assert.match(failed[0].detail, /"lost" ×1/);
+  assert.deepEqual(await countCore(db), before);
+});
+
+const cleaned = nextBatch(shop, { newOrders: 10 });
+cleaned.orders[0] = { ...cleaned.orders[0], status: ' Delivered ' };
+
+test('stray whitespace and capitals in coded values are cleaned, not refused', async () => {
+  await stage(cleaned, 'incremental', 'run-5');
+  await buildCore(ctx);
+  const [row] = await db.query<{ status: string }>('SELECT status FROM core.fct_orders WHERE order_id = $1', [cleaned.orders[0].order_id]);
+  assert.equal(row.status, 'delivered');
+});
+
+test('core and source are reconciled when the source holds the shop, and a difference fails', async () => {
+  const source = (await ctx.source()).pool;
+  for (const file of fs.readdirSync(path.join(ROOT, 'sql/source')).sort()) {
+    await source.query(fs.readFileSync(path.join(ROOT, 'sql/source', file), 'utf8'));
+  }
+  // The source holds what core holds: the full run plus the one batch that passed.
+  const held = applyBatch(shop, cleaned, TABLE_KEYS);
+  for (const t of SOURCE_TABLES) {
+    for (const r of held[t]) {
+      const row = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/\+00$/, '') : v]));
+      await source.query(`INSERT INTO ${t} SET ?`, [row]);
+    }
+  }
+  const passing = (await checkWarehouseQuality(ctx)).filter((c) => c.check.startsWith('source ↔ core'));
+  assert.equal(passing.length, 9);
+  assert.deepEqual(passing.filter((c) => c.status !== 'pass'), []);
+
+  await source.query('DELETE FROM payments WHERE payment_id = ?', [held.payments[0].payment_id]);
+  const failing = (await checkWarehouseQuality(ctx)).filter((c) => c.status === 'fail');
+  assert.deepEqual(failing.map((c) => [c.check, c.table]), [['source ↔ core rows', 'core.fct_payments'], ['source ↔ core sum(amount)', 'core.fct_payments']]);
+});
