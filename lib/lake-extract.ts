@@ -3,7 +3,7 @@
  * run record and a Redshift COPY manifest per table (layout and dialect: lake-format.ts).
  *
  * Streamed end to end, so memory stays flat at any table size:
- *   mysql2 row stream ─► CsvBatcher (rows → CSV text) ─► PartSink: gzip ─► sha256/bytes tap ─► lib-storage Upload
+ *   mysql2 row stream ─► csvBatches (rows → CSV text) ─► PartSink: gzip ─► sha256/bytes tap ─► lib-storage Upload
  * and each stage waits for the next one (backpressure), down to MySQL, which stops sending when we stop reading.
  *
  * Write order makes a failed run invisible: all parts and run records of every table, then all manifests,
@@ -12,7 +12,7 @@
  */
 import crypto from 'node:crypto';
 import { once } from 'node:events';
-import { PassThrough, Transform, Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -236,7 +236,7 @@ async function extractTable(job: TableJob): Promise<{ columns: SourceColumn[]; p
     partBytes: job.partBytes, written: job.written, writeWhenEmpty: job.writeWhenEmpty, onRows: job.onRows,
   });
   try {
-    await pipeline(rows, batcher, sink);
+    await pipeline(rows, csvBatches(batcher), sink);
   } catch (err) {
     if (err instanceof OrderHeError) throw err;
     if ((err as { $metadata?: unknown }).$metadata !== undefined || (err as { name?: string }).name === 'AbortError') {
@@ -256,31 +256,30 @@ function keyParam(key: string): number | string {
 interface CsvBatch { text: string; rows: number }
 
 /** Rows → CSV text in ~64 KB batches, keeping track of the largest (updated_at, key): the next watermark. */
-class CsvBatcher extends Transform {
+class CsvBatcher {
   max: Watermark | null = null;
   private text = '';
   private rows = 0;
-  constructor(private readonly timestamps: boolean[], private readonly updatedIndex: number, private readonly keyIndex: number) {
-    super({ objectMode: true });
-  }
+  constructor(private readonly timestamps: boolean[], private readonly updatedIndex: number, private readonly keyIndex: number) {}
 
-  override _transform(row: SourceValue[], _enc: BufferEncoding, cb: (err?: Error | null) => void) {
+  /** Adds a row; returns a batch once enough text has built up. */
+  add(row: SourceValue[]): CsvBatch | null {
     this.text += csvLine(row, this.timestamps);
     this.rows++;
     this.track(String(row[this.updatedIndex]), String(row[this.keyIndex]));
-    if (this.text.length >= BATCH_CHARS) this.emitBatch();
-    cb();
+    return this.text.length >= BATCH_CHARS ? this.take() : null;
   }
 
-  override _flush(cb: (err?: Error | null) => void) {
-    if (this.rows > 0) this.emitBatch();
-    cb();
+  /** The last, partial batch (null when empty). */
+  rest(): CsvBatch | null {
+    return this.rows > 0 ? this.take() : null;
   }
 
-  private emitBatch() {
-    this.push({ text: this.text, rows: this.rows } satisfies CsvBatch);
+  private take(): CsvBatch {
+    const batch = { text: this.text, rows: this.rows };
     this.text = '';
     this.rows = 0;
+    return batch;
   }
 
   // 'YYYY-MM-DD HH:MM:SS.mmm' strings sort like the times they name; keys are digits, so longer is larger.
@@ -289,6 +288,22 @@ class CsvBatcher extends Transform {
     if (!m || updatedAt > m.updatedAt) this.max = { updatedAt, key };
     else if (updatedAt === m.updatedAt && (key.length > m.key.length || (key.length === m.key.length && key > m.key))) this.max = { updatedAt, key };
   }
+}
+
+/**
+ * The pipeline stage between MySQL and the parts. An async generator, not an objectMode Transform: async iteration
+ * drains the rows mysql2 has already parsed in one loop, while piping into a Transform paused and resumed the
+ * socket every 16 rows (measured on 500k orders: 2.5x slower and 100 MB more RSS, most of it garbage collection).
+ */
+function csvBatches(batcher: CsvBatcher) {
+  return async function* (rows: AsyncIterable<SourceValue[]>): AsyncGenerator<CsvBatch> {
+    for await (const row of rows) {
+      const batch = batcher.add(row);
+      if (batch) yield batch;
+    }
+    const last = batcher.rest();
+    if (last) yield last;
+  };
 }
 
 interface PartSinkOptions {
