@@ -225,3 +225,35 @@ export async function checkWarehouseQuality(ctx: PipelineContext): Promise<Quali
   if (num(exists.n) === 0) throw new OrderHeError('The warehouse has no core tables yet.', 'Build them first: npm run pipeline -- --until warehouse (or the buildCore cell of notebook 06).');
   return [...(await checkCore(db)), ...(await reconcileCoreWithSource(ctx, db))];
 }
+
+/**
+ * Mart ↔ core: the mart adds up to what core holds, so a wrong join (fan-out or lost rows) stops the
+ * publish. `schema` is where the mart being checked lives: `mart_build` while building, `mart` once published.
+ */
+export async function reconcileMartWithCore(db: Warehouse, schema: 'mart' | 'mart_build' = 'mart'): Promise<QualityCheck[]> {
+  const [core] = await db.query<{ orders: string; revenue: string; buyers: string; line_revenue: string }>(
+    `SELECT (SELECT COUNT(*) FROM core.fct_orders) AS orders,
+            (SELECT SUM(revenue_amount) FROM core.fct_orders) AS revenue,
+            (SELECT COUNT(DISTINCT customer_id) FROM core.fct_orders WHERE is_sale) AS buyers,
+            (SELECT SUM(oi.line_amount) FROM core.fct_order_items oi JOIN core.fct_orders o ON o.order_id = oi.order_id WHERE o.is_sale) AS line_revenue`);
+  const [mart] = await db.query<Record<string, string>>(
+    `SELECT (SELECT SUM(orders) FROM ${schema}.daily_sales) AS daily_orders,
+            (SELECT SUM(revenue) FROM ${schema}.daily_sales) AS daily_revenue,
+            (SELECT SUM(revenue) FROM ${schema}.monthly_sales) AS monthly_revenue,
+            (SELECT SUM(revenue) FROM ${schema}.sales_by_region) AS region_revenue,
+            (SELECT SUM(revenue) FROM ${schema}.category_month) AS category_revenue,
+            (SELECT COUNT(*) FROM ${schema}.customer_rfm) AS rfm_customers,
+            (SELECT SUM(customers) FROM ${schema}.rfm_segments) AS segment_customers,
+            (SELECT SUM(cohort_size) FROM ${schema}.cohort_retention WHERE month_number = 0) AS cohort_customers`);
+  const revenue = moneyText(core.revenue);
+  return [
+    equal('orders = core orders', 'mart.daily_sales', num(core.orders), num(mart.daily_orders)),
+    equal('revenue = core revenue (sales orders)', 'mart.daily_sales', revenue, moneyText(mart.daily_revenue)),
+    equal('revenue = core revenue (sales orders)', 'mart.monthly_sales', revenue, moneyText(mart.monthly_revenue)),
+    equal('revenue = core revenue (sales orders)', 'mart.sales_by_region', revenue, moneyText(mart.region_revenue)),
+    equal('revenue = core line revenue (sales orders)', 'mart.category_month', moneyText(core.line_revenue), moneyText(mart.category_revenue)),
+    equal('one row per buying customer', 'mart.customer_rfm', num(core.buyers), num(mart.rfm_customers)),
+    equal('segments sum to customers', 'mart.rfm_segments', num(core.buyers), num(mart.segment_customers)),
+    equal('cohorts hold every buying customer once', 'mart.cohort_retention', num(core.buyers), num(mart.cohort_customers)),
+  ];
+}

@@ -2,7 +2,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testEnv, ROOT } from './helpers';
 import { applyBatch, nextBatch, smallShop, stageRuns, type Shop } from './staging-fixture';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { buildCore, buildMart, countCore } from '../lib/warehouse/models';
+import { orderByDependencies, sqlReferences } from '../lib/warehouse/sql-files';
+import { openPipeline } from '../lib/context';
 import { TABLE_KEYS } from '../lib/lake-format';
 import type { PipelineContext } from '../lib/context';
 import type { Warehouse } from '../lib/warehouse/types';
@@ -107,8 +112,9 @@ test('staging the same incremental run again changes no count', async () => {
   assert.deepEqual(await countCore(db), before);
 });
 
+const other = smallShop({ seed: 99, orders: 400, customers: 60, products: 15, days: 120 });
+
 test('a full run of another lineage replaces core entirely', async () => {
-  const other = smallShop({ seed: 99, orders: 120, customers: 25, products: 8 });
   await stage(other, 'lineage-b', 'full', 'run-9');
   const result = await buildCore(ctx);
   assert.equal(result.detail?.mode, 'replace');
@@ -129,4 +135,81 @@ test('incremental runs of a lineage core does not hold are refused with a clear 
   await db.exec('DELETE FROM staging.pending_runs');
 });
 
-void buildMart;
+const MART_TABLES = ['daily_sales', 'monthly_sales', 'category_month', 'top_products', 'customer_rfm', 'rfm_segments', 'cohort_retention', 'status_funnel', 'sales_by_region'];
+const martCounts = async () => {
+  const counts: Record<string, number> = {};
+  for (const t of MART_TABLES) counts[t] = Number((await one<{ n: string }>(`SELECT COUNT(*) AS n FROM mart.${t}`)).n);
+  return counts;
+};
+
+test('the mart is built in dependency order and every table has rows that add up to core', async () => {
+  const result = await buildMart(ctx);
+  const order = result.detail?.order as string[];
+  assert.deepEqual([...order].sort(), [...MART_TABLES].sort());
+  assert.ok(order.indexOf('daily_sales') < order.indexOf('monthly_sales'));
+  assert.ok(order.indexOf('customer_rfm') < order.indexOf('rfm_segments'));
+  const counts = await martCounts();
+  for (const t of MART_TABLES) assert.ok(counts[t] > 0, `mart.${t} has rows`);
+  assert.equal(result.rows, Object.values(counts).reduce((a, b) => a + b, 0));
+  assert.equal((result.detail?.quality as { failed: number }).failed, 0);
+
+  // Revenue, computed here from the fixture itself: orders that were neither cancelled nor refunded.
+  const sales = other.orders.filter((o) => o.status !== 'cancelled' && o.status !== 'refunded');
+  const daily = await one<{ revenue: string; orders: string; sales: string }>('SELECT SUM(revenue) AS revenue, SUM(orders) AS orders, SUM(sales_orders) AS sales FROM mart.daily_sales');
+  assert.equal(Number(daily.revenue), sum(sales, 'total_amount'));
+  assert.equal(Number(daily.orders), other.orders.length);
+  assert.equal(Number(daily.sales), sales.length);
+  const region = await one<{ revenue: string }>('SELECT SUM(revenue) AS revenue FROM mart.sales_by_region');
+  assert.equal(Number(region.revenue), sum(sales, 'total_amount'));
+  const aov = await db.query<{ average_order_value: string; revenue: string; sales_orders: number }>('SELECT average_order_value, revenue, sales_orders FROM mart.daily_sales WHERE sales_orders > 0');
+  for (const d of aov) assert.ok(Math.abs(Number(d.average_order_value) - Number(d.revenue) / Number(d.sales_orders)) <= 0.0051, JSON.stringify(d));
+  const funnel = await db.query<{ status: string; orders_reached: string; share_of_placed: string }>('SELECT status, orders_reached, share_of_placed FROM mart.status_funnel ORDER BY step');
+  assert.equal(funnel[0].status, 'placed');
+  assert.equal(Number(funnel[0].orders_reached), other.orders.length);
+  assert.equal(Number(funnel[0].share_of_placed), 1);
+  const cohort0 = await db.query<{ retention_rate: string }>('SELECT retention_rate FROM mart.cohort_retention WHERE month_number = 0');
+  for (const c of cohort0) assert.equal(Number(c.retention_rate), 1);
+  const segments = await one<{ share: string }>('SELECT SUM(customer_share) AS share FROM mart.rfm_segments');
+  assert.ok(Math.abs(Number(segments.share) - 1) < 0.001);
+  const margins = await one<{ bad: string }>('SELECT COUNT(*) AS bad FROM mart.category_month WHERE margin <> revenue - cost');
+  assert.equal(margins.bad, '0');
+});
+
+test('rebuilding the mart on an unchanged core gives the same tables', async () => {
+  const before = await martCounts();
+  const sample = await db.query('SELECT * FROM mart.top_products ORDER BY revenue_rank, product_id');
+  await buildMart(ctx);
+  assert.deepEqual(await martCounts(), before);
+  assert.deepEqual(await db.query('SELECT * FROM mart.top_products ORDER BY revenue_rank, product_id'), sample);
+});
+
+test('a mart model that fails leaves the published mart as it was', async () => {
+  const before = await martCounts();
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-mart-'));
+  try {
+    fs.cpSync(path.join(ROOT, 'sql'), path.join(root, 'sql'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'sql/mart/broken_model.sql'), '-- mart.broken_model: reads a column that does not exist.\nSELECT no_such_column FROM mart.daily_sales\n');
+    const broken = openPipeline({ config: { ...env.config, projectRoot: root } });
+    try {
+      await assert.rejects(buildMart(broken), (err: Error) => {
+        assert.match(err.message, /mart\.broken_model failed to build \(sql\/mart\/broken_model\.sql\).*published mart is unchanged/s);
+        return true;
+      });
+    } finally {
+      await broken.close();
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  assert.deepEqual(await martCounts(), before);
+  assert.equal((await db.query(`SELECT 1 FROM information_schema.schemata WHERE schema_name = 'mart_build'`)).length, 0);
+});
+
+test('model files are ordered by the tables they read, and a circle is refused', () => {
+  const model = (name: string, sql: string) => ({ name, file: `/x/${name}.sql`, sql, header: '', reads: sqlReferences(sql).filter((r) => r !== `mart.${name}`) });
+  assert.deepEqual(sqlReferences('-- reads mart.not_this\nSELECT * FROM core.fct_orders o JOIN Mart.Daily_Sales d ON true'), ['core.fct_orders', 'mart.daily_sales']);
+  const ordered = orderByDependencies([model('c', 'SELECT * FROM mart.b'), model('b', 'SELECT * FROM mart.a'), model('a', 'SELECT 1 FROM core.x')], 'mart');
+  assert.deepEqual(ordered.map((m) => m.name), ['a', 'b', 'c']);
+  assert.throws(() => orderByDependencies([model('a', 'SELECT * FROM mart.b'), model('b', 'SELECT * FROM mart.a')], 'mart'), /in a circle: a → b → a/);
+  assert.throws(() => orderByDependencies([model('a', 'SELECT * FROM mart.nope')], 'mart'), /reads mart\.nope, but no file makes that table/);
+});

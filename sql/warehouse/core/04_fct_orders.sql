@@ -1,7 +1,7 @@
 -- core.fct_orders: one row per order, its current status and amounts (grain: order_id).
 -- Rows come from staging.orders (merge/04_fct_orders.sql), keyed to the customer version valid when the
--- order was placed and to the order's UTC day. revenue_amount is total_amount for orders that count as sales
--- and 0 for cancelled or refunded ones, so every mart sums the same definition of revenue.
+-- order was placed and to the order's UTC day. An order counts as a sale (is_sale) unless it was cancelled or
+-- refunded; revenue_amount is total_amount for sales and 0 otherwise, so every mart sums one definition of revenue.
 CREATE TABLE IF NOT EXISTS core.fct_orders (
   order_id         BIGINT         NOT NULL,
   customer_id      BIGINT         NOT NULL,
@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS core.fct_orders (
   discount_amount  NUMERIC(12,2)  NOT NULL,
   shipping_amount  NUMERIC(10,2)  NOT NULL,
   total_amount     NUMERIC(12,2)  NOT NULL,
+  is_sale          BOOLEAN        NOT NULL,
   revenue_amount   NUMERIC(12,2)  NOT NULL,
   created_at       TIMESTAMPTZ    NOT NULL,
   updated_at       TIMESTAMPTZ    NOT NULL,

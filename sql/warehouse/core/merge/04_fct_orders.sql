@@ -8,7 +8,7 @@ WHERE core.fct_orders.order_id = s.order_id;
 INSERT INTO core.fct_orders (
   order_id, customer_id, customer_key, order_date_key, order_date, ordered_at, status, currency,
   ship_city, ship_region, ship_country, items_amount, discount_amount, shipping_amount, total_amount,
-  revenue_amount, created_at, updated_at
+  is_sale, revenue_amount, created_at, updated_at
 )
 SELECT
   o.order_id,
@@ -26,6 +26,7 @@ SELECT
   o.discount_amount,
   o.shipping_amount,
   o.total_amount,
+  LOWER(TRIM(o.status)) NOT IN ('cancelled', 'refunded'),
   CASE WHEN LOWER(TRIM(o.status)) IN ('cancelled', 'refunded') THEN 0 ELSE o.total_amount END,
   o.created_at,
   o.updated_at

@@ -1,0 +1,21 @@
+-- mart.monthly_sales: sales per calendar month (grain: one row per month), rolled up from the daily mart.
+-- Columns: month_start, orders, sales_orders, revenue, average_order_value, items_sold,
+--   revenue_growth (revenue / previous month's revenue - 1; NULL for the first month).
+-- Source: mart.daily_sales (built first: the build order follows these references).
+SELECT
+  m.month_start,
+  m.orders,
+  m.sales_orders,
+  m.revenue,
+  CAST(CASE WHEN m.sales_orders = 0 THEN 0 ELSE m.revenue / m.sales_orders END AS NUMERIC(12,2)) AS average_order_value,
+  m.items_sold,
+  CAST(m.revenue / NULLIF(LAG(m.revenue) OVER (ORDER BY m.month_start), 0) - 1 AS NUMERIC(10,4)) AS revenue_growth
+FROM (
+  SELECT CAST(DATE_TRUNC('month', order_date) AS DATE) AS month_start,
+         SUM(orders) AS orders,
+         SUM(sales_orders) AS sales_orders,
+         CAST(SUM(revenue) AS NUMERIC(14,2)) AS revenue,
+         SUM(items_sold) AS items_sold
+  FROM mart.daily_sales
+  GROUP BY CAST(DATE_TRUNC('month', order_date) AS DATE)
+) m
