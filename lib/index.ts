@@ -22,3 +22,4 @@ export * from './charts';
 export * from './quality';
 export * from './warehouse/sql-files';
 export * from './warehouse/core-tables';
+export * from './mart';

@@ -198,6 +198,15 @@ export async function reconcileCoreWithSource(ctx: PipelineContext, db: Warehous
   const [tables] = await pool.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
   const present = new Set((tables as { name: string }[]).map((t) => t.name));
   if (!SOURCE_TABLES.every((t) => present.has(t))) return skip('the source database has no shop tables yet');
+  if (present.has('source_lineage')) {
+    // A regenerated shop that has not reached the warehouse yet is a different shop, not a difference.
+    const [lineageRows] = await pool.query('SELECT lineage_id FROM source_lineage');
+    const sourceLineage = (lineageRows as { lineage_id: string }[]).map((r) => r.lineage_id);
+    const coreLineage = (await db.query<{ lineage: string }>('SELECT DISTINCT lineage FROM core.loaded_runs')).map((r) => r.lineage);
+    if (sourceLineage.length === 1 && coreLineage.length === 1 && sourceLineage[0] !== coreLineage[0]) {
+      return skip(`the source was regenerated (lineage ${sourceLineage[0]}) after the warehouse load (lineage ${coreLineage[0]}); run npm run pipeline -- --from lake to load it`);
+    }
+  }
   const checks: QualityCheck[] = [];
   for (const [t, amount] of SOURCE_MEASURES) {
     const { table, current } = CORE_TABLE_OF[t];

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { buildCore, buildMart, countCore } from '../lib/warehouse/models';
 import { orderByDependencies, sqlReferences } from '../lib/warehouse/sql-files';
 import { openPipeline } from '../lib/context';
+import { lineageText, listMartTables, modelLineage, queryMart } from '../lib/mart';
 import { TABLE_KEYS } from '../lib/lake-format';
 import type { PipelineContext } from '../lib/context';
 import type { Warehouse } from '../lib/warehouse/types';
@@ -203,6 +204,24 @@ test('a mart model that fails leaves the published mart as it was', async () => 
   }
   assert.deepEqual(await martCounts(), before);
   assert.equal((await db.query(`SELECT 1 FROM information_schema.schemata WHERE schema_name = 'mart_build'`)).length, 0);
+});
+
+test('the mart lists its tables with grain, columns and rows, and answers read-only queries with bound values', async () => {
+  const tables = await listMartTables(ctx);
+  assert.deepEqual(tables.map((t) => t.table).sort(), MART_TABLES.map((t) => `mart.${t}`).sort());
+  const daily = tables.find((t) => t.table === 'mart.daily_sales')!;
+  assert.match(daily.grain, /sales per UTC day/);
+  assert.ok(daily.columns.includes('average_order_value'));
+  assert.equal(daily.file, 'sql/mart/daily_sales.sql');
+  assert.ok(daily.rows > 0);
+  const rows = await queryMart<{ n: string }>(ctx, 'SELECT COUNT(*) AS n FROM mart.customer_rfm WHERE rfm_segment = $1', ['Champions']);
+  assert.ok(Number(rows[0].n) >= 0);
+  await assert.rejects(queryMart(ctx, 'DELETE FROM mart.daily_sales'), /read-only transaction/);
+  assert.ok((await martCounts()).daily_sales > 0);
+  const lineage = modelLineage(ROOT);
+  assert.deepEqual(lineage.find((l) => l.model === 'mart.rfm_segments')?.reads, ['mart.customer_rfm']);
+  assert.ok(lineage.find((l) => l.model === 'core.fct_orders')?.reads.includes('staging.orders'));
+  assert.match(lineageText(lineage), /mart\.monthly_sales\s+←  mart\.daily_sales/);
 });
 
 test('model files are ordered by the tables they read, and a circle is refused', () => {
