@@ -108,7 +108,8 @@ export class ShopSimulator {
     this.next = { ...s.nextIds };
     const tables: GeneratedFileName[] = ['customers', 'products', 'orders', 'order_items', 'payments', 'order_status_history'];
     if (s.kind === 'append') tables.push('order_updates');
-    for (const t of tables) this.writers[t] = new TableFileWriter(generatedFile(s.dataDir, t, s.kind));
+    const asciiOnly = new Set<GeneratedFileName>(['order_items', 'payments', 'order_status_history', 'order_updates']);
+    for (const t of tables) this.writers[t] = new TableFileWriter(generatedFile(s.dataDir, t, s.kind), asciiOnly.has(t));
     for (let id = 1; id <= s.existingCustomers; id++) if (isHeavyBuyer(s.seed, id)) this.heavy.push(id);
     const krw = s.locale === 'ko';
     // KRW has no minor unit: every won amount is rounded to whole won (100 "cents").
@@ -286,7 +287,7 @@ export class ShopSimulator {
       }
       const line = quantity * unit - discount;
       items += line;
-      this.write('order_items', [this.next.order_items++, orderId, product.id, quantity, formatCents(unit), formatCents(discount), formatCents(line), ts, ts].join('\t'));
+      this.write('order_items', this.next.order_items++ + '\t' + orderId + '\t' + product.id + '\t' + quantity + '\t' + formatCents(unit) + '\t' + formatCents(discount) + '\t' + formatCents(line) + '\t' + ts + '\t' + ts);
     }
     const coupon = items > 0 && rng.chance(promo ? 0.15 : 0.06) ? Math.min(this.money(items * 0.1), this.couponCap) : 0;
     const shipping = items >= this.freeShippingFrom ? 0 : this.shippingFee;
@@ -351,11 +352,11 @@ export class ShopSimulator {
 
   private payment(orderId: number, method: string, status: string, cents: number, paidAt: number | null, at: number) {
     const ts = formatTimestamp(at);
-    this.write('payments', [this.next.payments++, orderId, method, status, formatCents(cents), paidAt === null ? '\\N' : formatTimestamp(paidAt), ts, ts].join('\t'));
+    this.write('payments', this.next.payments++ + '\t' + orderId + '\t' + method + '\t' + status + '\t' + formatCents(cents) + '\t' + (paidAt === null ? '\\N' : formatTimestamp(paidAt)) + '\t' + ts + '\t' + ts);
   }
 
   private history(orderId: number, status: OrderStatus, at: number) {
     const ts = formatTimestamp(at);
-    this.write('order_status_history', [this.next.order_status_history++, orderId, status, ts, ts, ts].join('\t'));
+    this.write('order_status_history', this.next.order_status_history++ + '\t' + orderId + '\t' + status + '\t' + ts + '\t' + ts + '\t' + ts);
   }
 }
