@@ -1,0 +1,149 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { testEnv, ROOT } from './helpers';
+import { smallShop, stageRuns } from './staging-fixture';
+import { buildCore, buildMart } from '../lib/warehouse/models';
+import { writeDashboard } from '../lib/dashboard';
+import { listMartTableInfo, csvField } from '../lib/mart-export';
+import type { PipelineContext } from '../lib/context';
+import type { StepResult } from '../lib/steps';
+
+const env = testEnv('dashboard');
+const ARTEFACTS = path.join(ROOT, 'data', 'out', 'test-artefacts');
+let ctx: PipelineContext;
+let result: StepResult;
+let html: string;
+let browser: BrowserContext;
+let profileDir: string;
+
+// Headless Chromium from Debian, quiet and offline: no first-run, sync, component updates or background traffic.
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+
+before(async () => {
+  ctx = env.open();
+  const wh = await ctx.warehouse();
+  // A small shop through the real core and mart models (the steps before staging have their own tests).
+  await stageRuns(wh, smallShop({ seed: 7, orders: 1200, customers: 250, products: 50, days: 400 }), { lineage: 'Ldash', kind: 'full', runId: 'dash-1', projectRoot: ROOT });
+  await buildCore(ctx);
+  await buildMart(ctx);
+  result = await writeDashboard(ctx);
+  html = fs.readFileSync(path.join(env.dataDir, 'out', 'dashboard.html'), 'utf8');
+  profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-chromium-'));
+  browser = await chromium.launchPersistentContext(profileDir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+});
+
+after(async () => {
+  await browser?.close();
+  if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
+  await ctx?.close();
+  await env.cleanup();
+});
+
+async function openDashboard(): Promise<{ page: Page; problems: string[]; requests: string[] }> {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`file://${path.join(env.dataDir, 'out', 'dashboard.html')}`);
+  await page.waitForFunction(() => document.querySelectorAll('.view[data-drawn="true"]').length === document.querySelectorAll('.view').length, null, { timeout: 30_000 });
+  return { page, problems, requests };
+}
+
+/** Data marks drawn per view: children of vega's mark groups (axes and legends have other roles). */
+const marksPerView = (page: Page) => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('.view')].map((el) => [el.id, el.querySelectorAll('g.role-mark > *').length])));
+
+test('the dashboard step writes one HTML file and a CSV of every mart table with all its rows', async () => {
+  const tables = await listMartTableInfo(await ctx.warehouse());
+  assert.ok(tables.length >= 6, `mart has ${tables.length} tables`);
+  for (const t of tables) {
+    const file = path.join(env.dataDir, 'out', `${t.table}.csv`);
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    assert.equal(lines[0], t.columns.map((c) => c.name).join(','), `${t.table}.csv header`);
+    assert.equal(lines.length - 1, t.rows, `${t.table}.csv rows`);
+    assert.equal((result.detail!.csv as Record<string, number>)[t.table], t.rows);
+  }
+  const daily = fs.readFileSync(path.join(env.dataDir, 'out', 'daily_sales.csv'), 'utf8').split('\n')[1];
+  assert.match(daily, /^\d{4}-\d{2}-\d{2},/, 'dates are calendar days');
+});
+
+test('CSV fields are quoted only when they must be, and NULL is empty', () => {
+  assert.equal(csvField('Home, Garden'), '"Home, Garden"');
+  assert.equal(csvField('say "hi"'), '"say ""hi"""');
+  assert.equal(csvField(null), '');
+  assert.equal(csvField('12.50'), '12.50');
+  assert.equal(csvField(new Date(Date.UTC(2026, 0, 2, 3, 4, 5))), '2026-01-02T03:04:05.000Z');
+});
+
+test('the HTML references nothing on the network and forbids fetching', () => {
+  assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+  assert.doesNotMatch(html, /<(script|img|iframe)[^>]+src=/i);
+  assert.doesNotMatch(html, /<link[^>]+href=/i);
+  assert.doesNotMatch(html, /@import|url\(\s*['"]?https?:/i);
+  assert.ok(html.length < 3_000_000, `self-contained but not huge: ${html.length} bytes`);
+});
+
+test('in Chromium the page loads with no console errors, fetches nothing, and every view draws its marks', async () => {
+  const { page, problems, requests } = await openDashboard();
+  try {
+    assert.deepEqual(problems, []);
+    assert.deepEqual(requests.filter((u) => !u.startsWith('file://')), []);
+    assert.equal(requests.length, 1, 'only the file itself');
+    const marks = await marksPerView(page);
+    assert.ok(Object.keys(marks).length >= 6, `views: ${JSON.stringify(marks)}`);
+    for (const [view, n] of Object.entries(marks)) assert.ok(n > 0, `${view} drew ${n} marks`);
+    assert.equal(await page.locator('.kpi').count(), 6);
+    assert.match(await page.locator('[data-kpi="Revenue"] .value').innerText(), /^\$[\d,]+$/);
+    fs.mkdirSync(ARTEFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTEFACTS, 'dashboard.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('dragging a date range recomputes the KPI tiles, and clicking a category filters top products', async () => {
+  const { page, problems } = await openDashboard();
+  try {
+    const revenueBefore = await page.locator('[data-kpi="Revenue"] .value').innerText();
+    const box = (await page.locator('#view-trend svg').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.35, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.5, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction(() => /Dates \d{4}-\d{2}-\d{2} to/.test(document.getElementById('filters')!.innerText));
+    const revenueAfter = await page.locator('[data-kpi="Revenue"] .value').innerText();
+    assert.notEqual(revenueAfter, revenueBefore, 'KPI follows the picked dates');
+    assert.match(await page.locator('[data-kpi="Revenue"] .note').innerText(), /days picked/);
+
+    const firstBar = page.locator('#view-categories g.role-mark path').first();
+    const pickedColor = await firstBar.getAttribute('fill');
+    await firstBar.click();
+    await page.waitForFunction(() => /category \S/.test(document.getElementById('filters')!.innerText));
+    // The products view re-renders on its next frame: wait until it shows one category's colour (or time out and fail).
+    await page.waitForFunction((color) => [...document.querySelectorAll('#view-products g.role-mark path')].every((e) => e.getAttribute('fill') === color), pickedColor, { timeout: 10_000 });
+    const productFills = await page.locator('#view-products g.role-mark path').evaluateAll((els) => els.map((e) => e.getAttribute('fill')));
+    assert.ok(productFills.length > 0, 'products still drawn');
+    assert.deepEqual([...new Set(productFills)], [pickedColor], 'only products of the picked category remain');
+    assert.deepEqual(problems, []);
+    await page.screenshot({ path: path.join(ARTEFACTS, 'dashboard-filtered.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('without a mart the dashboard step says which table is missing and how to build it', async () => {
+  const other = testEnv('dashboard_empty');
+  const c = other.open();
+  try {
+    await c.warehouse();
+    await assert.rejects(writeDashboard(c), (err: Error & { fix?: string }) => /mart\.daily_sales/.test(err.message) && /--from mart/.test(err.fix ?? ''));
+  } finally {
+    await c.close();
+    await other.cleanup();
+  }
+});
