@@ -70,7 +70,7 @@ export function revenueTrendView(data: DashboardData): VegaLiteSpec {
   return chart(
     {
       title: { text: 'Revenue per day', subtitle: 'Drag across the chart to pick a date range; double-click to clear' },
-      width: 900,
+      width: 1080,
       height: 240,
       encoding: { x },
       layer: [
@@ -108,7 +108,7 @@ export function categoryMixView(data: DashboardData): VegaLiteSpec {
       mark: { type: 'bar', cornerRadiusEnd: 2, cursor: 'pointer' },
       encoding: {
         y: { field: 'category', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 200 } },
-        x: { field: 'revenue', type: 'quantitative', title: 'Revenue (USD)', axis: { format: '$,.0f' } },
+        x: { field: 'revenue', type: 'quantitative', title: 'Revenue (USD)', axis: { format: '$,.0f', tickCount: 5 } },
         color: { field: 'category', type: 'nominal', scale: colors, legend: null },
         opacity: { condition: { param: 'pick', value: 1, empty: true }, value: 0.3 },
         tooltip: [

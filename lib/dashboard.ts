@@ -12,7 +12,7 @@ import { dashboardHtml, type KpiDay } from './dashboard-page';
 import { exportMartTables } from './mart-export';
 
 /** Where the dashboard and the CSV exports go. */
-export function outputDir(ctx: PipelineContext): string {
+export function dashboardOutputDir(ctx: PipelineContext): string {
   return path.join(ctx.config.pipeline.dataDir, 'out');
 }
 
@@ -30,7 +30,7 @@ function kpiDays(data: DashboardData): KpiDay[] {
 /** Step 6: write data/out/dashboard.html and the mart CSV exports. */
 export async function writeDashboard(ctx: PipelineContext): Promise<StepResult> {
   const wh = await ctx.warehouse();
-  const out = outputDir(ctx);
+  const out = dashboardOutputDir(ctx);
   fs.mkdirSync(out, { recursive: true });
 
   const data = await readDashboardData(wh);

@@ -23,3 +23,4 @@ export * from './quality';
 export * from './warehouse/sql-files';
 export * from './warehouse/core-tables';
 export * from './mart';
+export * from './explore';

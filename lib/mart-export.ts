@@ -13,14 +13,14 @@ import { OrderHeError } from './errors';
 export const MART_SCHEMA = 'mart';
 const PAGE_ROWS = 20_000;
 
-export interface MartTableInfo {
+export interface MartExportTable {
   table: string;
   columns: { name: string; type: string }[];
   rows: number;
 }
 
 /** The mart's tables with their columns (in table order) and row counts. */
-export async function listMartTableInfo(wh: Warehouse, schema = MART_SCHEMA): Promise<MartTableInfo[]> {
+export async function listMartExportTables(wh: Warehouse, schema = MART_SCHEMA): Promise<MartExportTable[]> {
   const cols = await wh.query<{ table_name: string; column_name: string; data_type: string }>(
     `SELECT table_name, column_name, data_type FROM information_schema.columns
       WHERE table_schema = $1 ORDER BY table_name, ordinal_position`,
@@ -31,7 +31,7 @@ export async function listMartTableInfo(wh: Warehouse, schema = MART_SCHEMA): Pr
     if (!byTable.has(c.table_name)) byTable.set(c.table_name, []);
     byTable.get(c.table_name)!.push({ name: c.column_name, type: c.data_type });
   }
-  const out: MartTableInfo[] = [];
+  const out: MartExportTable[] = [];
   for (const [table, columns] of byTable) {
     const [{ n }] = await wh.query<{ n: string | number }>(`SELECT COUNT(*) AS n FROM ${quotePgIdent(schema, 'mart schema')}.${quotePgIdent(table, 'mart table')}`);
     out.push({ table, columns, rows: Number(n) });
@@ -60,7 +60,7 @@ export function csvField(v: unknown): string {
  * Pages are ordered by every column so the export is the same on every run.
  */
 export async function exportMartTables(wh: Warehouse, outDir: string, schema = MART_SCHEMA): Promise<{ table: string; file: string; rows: number }[]> {
-  const tables = await listMartTableInfo(wh, schema);
+  const tables = await listMartExportTables(wh, schema);
   if (tables.length === 0) {
     throw new OrderHeError(`The warehouse (${wh.where}) has no tables in schema ${schema}, so there is nothing to export.`, 'npm run pipeline -- --from mart');
   }

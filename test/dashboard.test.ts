@@ -8,7 +8,7 @@ import { testEnv, ROOT } from './helpers';
 import { smallShop, stageRuns } from './staging-fixture';
 import { buildCore, buildMart } from '../lib/warehouse/models';
 import { writeDashboard } from '../lib/dashboard';
-import { listMartTableInfo, csvField } from '../lib/mart-export';
+import { listMartExportTables, csvField } from '../lib/mart-export';
 import type { PipelineContext } from '../lib/context';
 import type { StepResult } from '../lib/steps';
 
@@ -59,7 +59,7 @@ async function openDashboard(): Promise<{ page: Page; problems: string[]; reques
 const marksPerView = (page: Page) => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('.view')].map((el) => [el.id, el.querySelectorAll('g.role-mark > *').length])));
 
 test('the dashboard step writes one HTML file and a CSV of every mart table with all its rows', async () => {
-  const tables = await listMartTableInfo(await ctx.warehouse());
+  const tables = await listMartExportTables(await ctx.warehouse());
   assert.ok(tables.length >= 6, `mart has ${tables.length} tables`);
   for (const t of tables) {
     const file = path.join(env.dataDir, 'out', `${t.table}.csv`);
