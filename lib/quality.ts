@@ -13,7 +13,8 @@ import { CORE_TABLE_OF } from './warehouse/core-tables';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 
-export interface QualityCheck {
+/** One check's result (a type alias, not an interface, so it passes as a table row: `showTable(checks)`). */
+export type QualityCheck = {
   /** What was checked, in words: "manifest ↔ staging rows", "unique key", ... */
   check: string;
   table: string;
@@ -22,7 +23,7 @@ export interface QualityCheck {
   actual: string | number | null;
   /** Why it failed or was skipped, or what exactly was compared. */
   detail: string;
-}
+};
 
 /** A failed gate: the message names the failures; `checks` holds the whole report. */
 export class QualityError extends OrderHeError {
