@@ -56,3 +56,10 @@ export async function writeDashboard(ctx: PipelineContext): Promise<StepResult> 
     detail: { dashboard: file, bytes: Buffer.byteLength(html), csv: Object.fromEntries(exports.map((e) => [e.table, e.rows])) },
   };
 }
+
+// The views one by one, for notebook 07 (which builds the dashboard cell by cell).
+export {
+  readDashboardData, dashboardViews, categoryColors, revenueTrendView, categoryMixView, topProductsView,
+  cohortRetentionView, rfmSegmentsView, regionsView, statusFunnelView, type DashboardData,
+} from './dashboard-views';
+export { exportMartTables } from './mart-export';
