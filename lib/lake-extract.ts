@@ -165,6 +165,18 @@ export function newRunId(at = new Date()): string {
   return at.toISOString().replace(/[-:.]/g, '') + '-' + crypto.randomBytes(2).toString('hex');
 }
 
+/** The source's current lineage, or null before the source is loaded (no source_lineage row yet). */
+export async function sourceLineage(ctx: PipelineContext): Promise<string | null> {
+  const source = await ctx.source();
+  try {
+    const [rows] = (await source.pool.query('SELECT lineage_id FROM source_lineage')) as unknown as [{ lineage_id: string }[]];
+    return rows.length === 1 ? rows[0].lineage_id : null;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ER_NO_SUCH_TABLE') return null;
+    throw err;
+  }
+}
+
 async function readSourceLineage(conn: PoolConnection, database: string): Promise<string> {
   let rows: { lineage_id: string }[];
   try {

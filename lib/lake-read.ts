@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { Readable, Transform, pipeline } from 'node:stream';
 import zlib from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Lake } from './lake';
 import { OrderHeError } from './errors';
 import { CsvRowParser } from './lake-csv';
@@ -48,6 +48,25 @@ export async function listRuns(lake: LakeHandle, options: { table?: SourceTable 
   } while (token);
   const order = (t: SourceTable) => SOURCE_TABLES.indexOf(t);
   return runs.sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : order(a.table) - order(b.table)));
+}
+
+// A type, not an interface, so a list of them goes straight into showTable (interfaces have no index signature).
+export type LakeObject = {
+  key: string;
+  bytes: number;
+  lastModified: string | null;
+};
+
+/** Every object under a prefix (e.g. 'raw/orders/'), in key order: the lake as a learner browses it. */
+export async function listLakeObjects(lake: LakeHandle, prefix = ''): Promise<LakeObject[]> {
+  const out: LakeObject[] = [];
+  let token: string | undefined;
+  do {
+    const page = await lake.client.send(new ListObjectsV2Command({ Bucket: lake.bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) out.push({ key: o.Key!, bytes: o.Size ?? 0, lastModified: o.LastModified?.toISOString() ?? null });
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** The newest complete run of a table, or null when the table has none yet. */
@@ -175,4 +194,19 @@ export async function readRunObjects(lake: LakeHandle, run: RunRef, options: { l
     for (const r of rows) out.push(Object.fromEntries(columns.map((c, i) => [c, r[i]])));
   }
   return out;
+}
+
+/** One object's bytes, whole (small objects only: parts go through openPartStream). */
+export async function readLakeObject(lake: LakeHandle, key: string): Promise<Buffer> {
+  const res = await lake.client.send(new GetObjectCommand({ Bucket: lake.bucket, Key: key }));
+  return Buffer.from(await res.Body!.transformToByteArray());
+}
+
+/** Writes one small object (notebook experiments; the extract has its own streamed writer). */
+export async function putLakeObject(lake: LakeHandle, key: string, body: Buffer | string): Promise<void> {
+  await lake.client.send(new PutObjectCommand({ Bucket: lake.bucket, Key: key, Body: body }));
+}
+
+export async function deleteLakeObject(lake: LakeHandle, key: string): Promise<void> {
+  await lake.client.send(new DeleteObjectCommand({ Bucket: lake.bucket, Key: key }));
 }
