@@ -263,3 +263,12 @@ async function generateAppendFiles(ctx: PipelineContext, options: RunOptions, se
   writeGeneratedManifest(dataDir, manifest);
   return resultOf(manifest, dir, { newOrders, updatedOrders, lineageId: state.lineageId });
 }
+
+// What notebooks and the bench need from the generator's modules, exported with the step.
+export {
+  SHOP_TABLES, SHOP_TABLE_NAMES, ORDER_UPDATE_COLUMNS, generatedDir, generatedFile, readGeneratedManifest, readGeneratedRows,
+  type ShopTable, type GeneratedManifest, type DirtyCounts,
+} from './generate-files';
+export { DIRTY_RATES, VALID_EMAIL } from './generate-shop';
+export { HISTORY_FIRST_DAY, HISTORY_DAYS, SHOP_UTC_OFFSET_MINUTES, dayWeight } from './generate-calendar';
+export { productCount, CATEGORIES } from './generate-catalog';
