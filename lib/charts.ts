@@ -28,7 +28,7 @@ function axisFormat(format: MeasureFormat | undefined): string | undefined {
   switch (format) {
     case 'currency': return currency === 'USD' ? '$,.0f' : ',.0f';
     case 'integer': return ',.0f';
-    case 'percent': return '.0%';
+    case 'percent': return '.1~%';
     case 'number': return ',.2~f';
     default: return undefined;
   }
@@ -243,7 +243,7 @@ export function heatmapChart(data: TableData, o: HeatmapChartOptions): VegaLiteS
       mark: { type: 'text', fontSize: 9 },
       encoding: {
         x, y,
-        text: { field: o.value, type: 'quantitative', format: axisFormat(o.valueFormat) },
+        text: { field: o.value, type: 'quantitative', format: o.valueFormat === 'percent' ? '.0%' : axisFormat(o.valueFormat) },
         // Dark cells get white text so the number stays readable.
         color: { condition: { test: `datum['${o.value}'] > 0.5 * ${maxOf(rows, o.value)}`, value: 'white' }, value: '#222' },
       },

@@ -49,24 +49,24 @@ export async function queryFrame(ctx: PipelineContext, sql: string, params: unkn
 
 /**
  * One call from question to chart: runs the query, hands the rows to a builder
- * (e.g. `(rows) => barChart(rows, {...})`), shows the chart, and returns the rows for the next cell.
+ * (e.g. `(rows) => barChart(rows, {...})`) and shows the chart. Returns nothing, like showChart, so the cell
+ * prints only the chart; to keep the rows, use queryRows and showChart in two steps.
  */
 export async function chartQuery(
   ctx: PipelineContext,
   sql: string,
   params: unknown[],
   build: (rows: Rows) => VegaLiteSpec,
-): Promise<Rows> {
+): Promise<void> {
   const rows = await queryRows(ctx, sql, params);
   await showChart(build(rows));
-  return rows;
 }
 
 /** The mart's tables as a table: name, grain, row count and columns. Returns the bundle outside a notebook. */
 export async function showMartTables(ctx: PipelineContext): Promise<MimeBundle | undefined> {
   const tables = await listMartTables(ctx);
   return showTable(
-    tables.map((t) => ({ table: `mart.${t.table}`, rows: t.rows, grain: t.grain, columns: t.columns.join(', ') })),
+    tables.map((t) => ({ table: t.table.includes('.') ? t.table : `mart.${t.table}`, rows: t.rows, grain: t.grain, columns: t.columns.join(', ') })),
     { title: 'Mart tables', limit: 50 },
   );
 }
