@@ -24,3 +24,4 @@ export * from './warehouse/sql-files';
 export * from './warehouse/core-tables';
 export * from './mart';
 export * from './explore';
+export * from './warehouse/redshift';

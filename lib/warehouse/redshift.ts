@@ -1,0 +1,94 @@
+/**
+ * Redshift loads from S3 itself: instead of streaming rows through this process (COPY ... FROM STDIN, which
+ * Redshift does not accept), it runs one COPY per lake run that points at the run's manifest.json, and its
+ * slices fetch the parts in parallel with the IAM role attached to the workgroup.
+ *
+ * Nothing here is assembled from user text: the bucket, the IAM role ARN, the region and the manifest key are
+ * each checked against a strict pattern, and table and column names are validated identifiers.
+ */
+import { OrderHeError } from '../errors';
+import { checkBucket, quotePgIdent } from '../identifiers';
+
+export interface RedshiftCopyInput {
+  /** `staging.orders` */
+  table: string;
+  columns: readonly string[];
+  bucket: string;
+  /** The run's manifest.json key, e.g. raw/orders/load_date=2026-11-24/run=20261124T133501123Z-9f3a/manifest.json */
+  manifestKey: string;
+  /** arn:aws:iam::123456789012:role/orderhe-redshift-copy (warehouse.iamRole, REDSHIFT_IAM_ROLE) */
+  iamRole: string;
+  /** The bucket's region (lake.region): Redshift needs it when the bucket is not in the workgroup's region. */
+  region: string;
+}
+
+const IAM_ROLE = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/-]{1,512}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+// Our own layout (lake-format.ts): no quote, backslash or space can appear in a key we generate.
+const MANIFEST_KEY = /^raw\/[a-z_]+\/load_date=\d{4}-\d{2}-\d{2}\/run=[A-Za-z0-9_-]+\/manifest\.json$/;
+
+export function checkIamRole(arn: string): string {
+  if (!arn) {
+    throw new OrderHeError('warehouse.iamRole is empty, so Redshift has no role to read the lake with.',
+      'export REDSHIFT_IAM_ROLE=arn:aws:iam::<account>:role/<role> (a role associated with the workgroup, with config/iam/redshift-copy-role-policy.json attached).');
+  }
+  if (!IAM_ROLE.test(arn)) {
+    throw new OrderHeError(`warehouse.iamRole is "${arn}", which is not an IAM role ARN.`, 'Copy the role ARN from the IAM console: arn:aws:iam::123456789012:role/orderhe-redshift-copy');
+  }
+  return arn;
+}
+
+function checkRegion(region: string): string {
+  if (!REGION.test(region)) throw new OrderHeError(`lake.region is "${region}", which is not an AWS region.`, 'Set AWS_REGION to the bucket\'s region, e.g. us-east-1.');
+  return region;
+}
+
+function checkManifestKey(key: string): string {
+  if (!MANIFEST_KEY.test(key)) throw new OrderHeError(`"${key}" is not a run manifest key of this lake.`, 'Pass the manifestKey of a run listed by listRuns().');
+  return key;
+}
+
+export function quoteTableName(table: string): string {
+  const [schema, name] = table.split('.');
+  return name ? `${quotePgIdent(schema, 'schema')}.${quotePgIdent(name, 'table')}` : quotePgIdent(schema, 'table');
+}
+
+/**
+ * The Redshift COPY of one lake run, read through its manifest. The options mirror the lake's CSV dialect:
+ * gzipped CSV, one header line, \N for NULL (a quoted "" stays an empty string), timestamps with a +00 offset.
+ */
+export function redshiftCopySql(input: RedshiftCopyInput): string {
+  const cols = input.columns.map((c) => quotePgIdent(c, 'column')).join(', ');
+  const url = `s3://${checkBucket(input.bucket)}/${checkManifestKey(input.manifestKey)}`;
+  return [
+    `COPY ${quoteTableName(input.table)} (${cols})`,
+    `FROM '${url}'`,
+    `IAM_ROLE '${checkIamRole(input.iamRole)}'`,
+    `FORMAT AS CSV GZIP MANIFEST IGNOREHEADER 1 NULL AS '\\N' TIMEFORMAT 'auto'`,
+    `REGION '${checkRegion(input.region)}'`,
+    // Staging is replaced on every load: computing compression and statistics for it would only cost time.
+    `COMPUPDATE OFF STATUPDATE OFF`,
+  ].join('\n');
+}
+
+/** Redshift's own count of the rows the last COPY in this session loaded (its command tag does not say). */
+export const REDSHIFT_LAST_COPY_COUNT_SQL = 'SELECT pg_last_copy_count() AS n';
+
+/**
+ * The original project's key issue 2: "AmazonS3: Access Denied" from COPY, because the IAM role attached to
+ * Redshift Serverless could not read the bucket. Turns that (and a role Redshift cannot assume) into one
+ * sentence with the fix; any other error is returned as it was.
+ */
+export function redshiftCopyErrorFor(err: unknown, where: { bucket: string; manifestKey: string; iamRole: string }): Error {
+  const message = (err as { message?: string })?.message ?? String(err);
+  const url = `s3://${where.bucket}/${where.manifestKey}`;
+  if (/access denied|status 403|accessdenied|forbidden/i.test(message)) {
+    return new OrderHeError(`Redshift could not read ${url}: S3 denied access to the IAM role ${where.iamRole} (the original project's key issue 2).`,
+      `Attach config/iam/redshift-copy-role-policy.json (s3:ListBucket and s3:GetObject on bucket ${where.bucket}) to that role, then check with: npm run doctor -- --profile aws`, { cause: err });
+  }
+  if (/not authorized to (get credentials|assume)|assumerole|is not associated|not attached/i.test(message)) {
+    return new OrderHeError(`Redshift cannot use the IAM role ${where.iamRole} to read ${url}.`,
+      'Associate the role with the Redshift Serverless namespace (console: Namespace → Security and encryption → Manage IAM roles), give it config/iam/redshift-copy-role-trust.json as trust policy, then run npm run doctor -- --profile aws', { cause: err });
+  }
+  return err instanceof Error ? err : new Error(message);
+}
