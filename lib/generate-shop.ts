@@ -77,6 +77,11 @@ export interface SimulatorSetup {
   stream: number[];
   /** UTC ms, exclusive: events at or after it have not happened yet. */
   end: number;
+  /**
+   * UTC ms: nothing this run writes is older (append: the start of the new window, so every new or changed row
+   * has an updated_at past the source's clock and the lake's incremental extract sees it). 0 for a fresh shop.
+   */
+  notBefore: number;
   /** Customers that exist before this run (append): ids 1..existingCustomers. */
   existingCustomers: number;
 }
@@ -193,8 +198,8 @@ export class ShopSimulator {
   private newCustomer(orderAt: number): { id: number; location: Location } {
     const rng = this.rng;
     const signup = rng.chance(0.6) ? orderAt - rng.between(30_000, 20 * MINUTE) : orderAt - rng.between(HOUR, 60 * DAY);
-    const buyer = this.writeCustomer(signup);
-    if (rng.chance(0.2)) this.writeCustomer(orderAt - rng.between(HOUR, 10 * DAY));
+    const buyer = this.writeCustomer(Math.max(signup, this.s.notBefore));
+    if (rng.chance(0.2)) this.writeCustomer(Math.max(orderAt - rng.between(HOUR, 10 * DAY), this.s.notBefore));
     return buyer;
   }
 
@@ -223,7 +228,7 @@ export class ShopSimulator {
       const dupId = this.next.customers++;
       this.newLocations.push(location);
       // Created a little earlier (a forgotten first account), so it exists before any order that picks it.
-      const dupTs = formatTimestamp(createdAt - this.dirtyRng.between(MINUTE, 2 * HOUR));
+      const dupTs = formatTimestamp(Math.max(createdAt - this.dirtyRng.between(MINUTE, 2 * HOUR), this.s.notBefore));
       const dupTail = [tsvText(phone), tsvText(location.city), tsvText(location.region), pools.country, channel, dupTs, dupTs].join('\t');
       this.write('customers', [dupId, tsvText(email), tsvText(first), tsvText(last), dupTail].join('\t'));
       this.dirtyCounts.duplicateCustomers++;
@@ -334,7 +339,7 @@ export class ShopSimulator {
       if (next < notBefore) next = notBefore + rng.int(6 * HOUR);
       if (next >= this.s.end) return { status, at };
       if (nextStatus === 'paid') {
-        if (rng.chance(0.03)) this.payment(orderId, method, 'failed', totalCents, null, Math.max(at + 1000, next - rng.between(MINUTE, 5 * MINUTE)));
+        if (rng.chance(0.03)) this.payment(orderId, method, 'failed', totalCents, null, Math.max(at + 1000, notBefore, next - rng.between(MINUTE, 5 * MINUTE)));
         this.payment(orderId, method, 'captured', totalCents, next, next);
       } else if (nextStatus === 'refunded' || (nextStatus === 'cancelled' && status === 'paid')) {
         this.payment(orderId, method, 'refunded', totalCents, next, next);

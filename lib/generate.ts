@@ -76,7 +76,7 @@ export async function writeShopFiles(dataDir: string, options: RunOptions, setti
   const sim = new ShopSimulator({
     seed, locale, dirty: options.dirty ?? false, dataDir, kind: 'full',
     pools: buildPools(locale, seed), products, popularity: productPopularity(seed, count),
-    nextIds: firstIds(), stream: [0x66726573], end, existingCustomers: 0,
+    nextIds: firstIds(), stream: [0x66726573], end, notBefore: 0, existingCustomers: 0,
   });
   try {
     sim.writeProducts();
@@ -206,7 +206,7 @@ async function generateAppendFiles(ctx: PipelineContext, options: RunOptions, se
   const sim = new ShopSimulator({
     seed, locale, dirty: options.dirty ?? false, dataDir, kind: 'append',
     pools: buildPools(locale, seed), products, popularity: productPopularity(seed, products.length),
-    nextIds, stream: [0x61707065, firstDay, days], end, existingCustomers: state.maxIds.customers,
+    nextIds, stream: [0x61707065, firstDay, days], end, notBefore: start, existingCustomers: state.maxIds.customers,
   });
   let updatedOrders = 0;
   let newOrders = 0;

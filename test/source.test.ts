@@ -85,6 +85,9 @@ test('--append --days 3 adds orders and moves updated_at of some existing orders
   const [lin] = await lineage();
   const before = new Map((await query<{ order_id: number; updated_at: string; status: string }>('SELECT order_id, updated_at, status FROM orders')).map((o) => [Number(o.order_id), o]));
   const [{ clock }] = await query<{ clock: string }>('SELECT MAX(updated_at) AS clock FROM orders');
+  const ids = { customers: 'customer_id', orders: 'order_id', order_items: 'order_item_id', payments: 'payment_id', order_status_history: 'status_history_id' };
+  const maxBefore: Record<string, number> = {};
+  for (const [table, id] of Object.entries(ids)) maxBefore[table] = Number((await query<{ m: number }>(`SELECT MAX(${id}) AS m FROM ${table}`))[0].m);
   const appendOptions = { ...shop, append: { days: 3 } };
   const generated = await generateShop(ctx, appendOptions);
   const loaded = await loadShopIntoSource(ctx, appendOptions);
@@ -97,6 +100,12 @@ test('--append --days 3 adds orders and moves updated_at of some existing orders
   for (const o of moved) assert.ok(o.updated_at > clock, `order ${o.order_id} updated_at ${o.updated_at} is not after ${clock}`);
   for (const o of after.filter((x) => !before.has(Number(x.order_id)))) assert.ok(o.updated_at > clock);
   assert.deepEqual(await lineage(), [lin], 'an append keeps the lineage');
+  // Every row the append wrote is newer than the clock, so an incremental extract (updated_at > watermark) sees it.
+  for (const [table, id] of Object.entries(ids)) {
+    const [{ added, stale }] = await query<{ added: number; stale: number }>(`SELECT COUNT(*) AS added, COALESCE(SUM(updated_at <= ?), 0) AS stale FROM ${table} WHERE ${id} > ?`, [clock, maxBefore[table]]);
+    assert.ok(Number(added) > 0, `the append added no ${table}`);
+    assert.equal(Number(stale), 0, `${table} has new rows not newer than the clock`);
+  }
   const [history] = await query<{ bad: number }>(`
     SELECT COUNT(*) AS bad FROM orders o JOIN (
       SELECT h.order_id, h.status, h.changed_at FROM order_status_history h
