@@ -27,9 +27,8 @@ export interface NotebookRun {
 
 /** The Python that runs `jupyter` (its shebang), so nbclient and the kernelspec agree with it. */
 export function jupyterPython(): string {
-  const which = spawnSync('sh', ['-c', 'command -v jupyter'], { encoding: 'utf8' });
-  const jupyter = which.stdout.trim();
-  if (which.status !== 0 || !jupyter) {
+  const jupyter = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'jupyter')).find((f) => fs.existsSync(f));
+  if (!jupyter) {
     throw new OrderHeError('Jupyter is not installed, so the notebooks cannot be executed.', `${INSTALL_JUPYTER} (Debian/Ubuntu), or pip install nbclient ipykernel.`);
   }
   const shebang = fs.readFileSync(jupyter, 'utf8').split('\n', 1)[0];

@@ -1,0 +1,82 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { testEnv, ROOT } from './helpers';
+import { countChartOutputs } from '../lib/notebook-runner';
+
+const env = testEnv('notebooks');
+after(() => env.cleanup());
+
+/** `npm run notebooks -- args`, as a user runs it, with this suite's databases, bucket and data folder. */
+function runNotebooksCli(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib', 'cli', 'notebooks.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...env.env, ...extraEnv },
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
+  });
+}
+
+interface Output { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown> }
+
+test('every notebook runs top to bottom with the real kernel, with no errors and at least six charts carrying vega-lite and SVG', () => {
+  const run = runNotebooksCli([]);
+  assert.equal(run.status, 0, `npm run notebooks failed:\n${run.stdout}\n${run.stderr}`);
+  const outDir = path.join(env.dataDir, 'out', 'notebooks');
+  const sources = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb') && !f.startsWith('_'));
+  const copies = fs.readdirSync(outDir).filter((f) => f.endsWith('.ipynb'));
+  assert.deepEqual(copies.sort(), sources.sort(), 'an executed copy of each notebook');
+  let charts = 0;
+  for (const file of copies) {
+    const nb = JSON.parse(fs.readFileSync(path.join(outDir, file), 'utf8')) as { cells: { outputs?: Output[] }[] };
+    const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
+    assert.deepEqual(outputs.filter((o) => o.output_type === 'error'), [], `${file} has no error outputs`);
+    charts += countChartOutputs(path.join(outDir, file));
+  }
+  assert.ok(charts >= 6, `${charts} chart outputs with application/vnd.vegalite.v5+json and image/svg+xml`);
+  assert.ok(countChartOutputs(path.join(outDir, '07_dashboard.ipynb')) >= 4, 'the dashboard notebook shows its views');
+  assert.ok(countChartOutputs(path.join(outDir, '08_explore_mart.ipynb')) >= 4, 'the exploration notebook answers with charts');
+  assert.ok(fs.existsSync(path.join(env.dataDir, 'out', 'dashboard.html')), 'notebook 07 wrote the dashboard');
+});
+
+test('a failing cell fails the run and prints that cell and its message', () => {
+  const name = `_failing_${process.pid}`;
+  const file = path.join(ROOT, 'notebooks', `${name}.ipynb`);
+  const cell = (source: string, id: string) => ({ cell_type: 'code', id, metadata: {}, source, outputs: [], execution_count: null });
+  fs.writeFileSync(file, JSON.stringify({
+    cells: [cell('const fine = 1;', 'a'), cell("const orders: number = 'many';", 'b'), cell('console.log("never runs");', 'c')],
+    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  }));
+  try {
+    const run = runNotebooksCli(['--no-build', name]);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, new RegExp(`${name}\\.ipynb failed at cell 2`));
+    assert.match(run.stderr, /const orders: number = 'many';/, 'the cell source');
+    assert.match(run.stderr, /Type 'string' is not assignable to type 'number'/, "the kernel's message from the cell's stderr");
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+});
+
+test('without Jupyter the runner says what to install', () => {
+  // A PATH holding only node: no jupyter (and no shell) to find.
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-nojupyter-'));
+  fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+  const run = runNotebooksCli(['--no-build', '07'], { PATH: bin });
+  fs.rmSync(bin, { recursive: true, force: true });
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /Jupyter is not installed/);
+  assert.match(run.stderr, /apt-get install jupyter-nbconvert python3-nbclient python3-ipykernel/);
+});
+
+test('asking for a notebook that does not exist lists the ones that do', () => {
+  const run = runNotebooksCli(['--no-build', '99_nope']);
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /No notebook named 99_nope/);
+  assert.match(run.stderr, /07_dashboard\.ipynb/);
+});
