@@ -6,12 +6,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Pool } from 'mysql2/promise';
 import { testEnv, ROOT } from './helpers';
 import type { PipelineContext } from '../lib/context';
 import { OrderHeError } from '../lib/errors';
-import { openLake, s3Client, startEmbeddedLakeServer, type Lake } from '../lib/lake';
+import { s3Client, startEmbeddedLakeServer, type Lake } from '../lib/lake';
 import { extractSourceIntoLake, extractTablesIntoLake } from '../lib/lake-extract';
 import { latestRun, listRuns, openPartStream, readExtractState, readManifest, readPartRows, readRunObjects, readRunRecord } from '../lib/lake-read';
 import { CsvRowParser, csvLine } from '../lib/lake-csv';
@@ -257,14 +258,13 @@ test('an upload that fails midway leaves no manifest and no state change, and th
   }
 });
 
-test('the lake CLI lists runs through the same readers', async () => {
-  // Uses openLake directly, as "npm run lake -- runs" does, against this suite's lake.
-  const lake = await openLake(ctx.config.lake, { create: false });
-  try {
-    const runs = await listRuns(lake);
-    assert.ok(runs.length >= SOURCE_TABLES.length);
-    assert.deepEqual([...runs].sort((a, b) => (a.runId < b.runId ? -1 : 1)).map((r) => r.runId), runs.map((r) => r.runId), 'oldest first');
-  } finally {
-    await lake.close();
-  }
+test('npm run lake -- runs lists the complete runs, oldest first, as JSON', async () => {
+  const lake = await ctx.lake();
+  const out = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib/cli/lake.ts'), 'runs', '--json'], { cwd: ROOT, env: env.env, encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  const listed = JSON.parse(out.stdout.trim().split('\n').pop()!) as { lineage: string; runs: { table: string; runId: string; rows: number }[] };
+  const runs = await listRuns(lake);
+  assert.deepEqual(listed.runs.map((r) => `${r.runId}/${r.table}`), runs.map((r) => `${r.runId}/${r.table}`));
+  assert.equal(listed.lineage, (await readExtractState(lake))?.lineage);
+  assert.deepEqual([...listed.runs].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0)).map((r) => r.runId), listed.runs.map((r) => r.runId));
 });
