@@ -268,3 +268,22 @@ test('npm run lake -- runs lists the complete runs, oldest first, as JSON', asyn
   assert.equal(listed.lineage, (await readExtractState(lake))?.lineage);
   assert.deepEqual([...listed.runs].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0)).map((r) => r.runId), listed.runs.map((r) => r.runId));
 });
+
+test('a full run of an empty table still writes its run: one header-only part, so the manifest is never empty', async () => {
+  await pool.query('DELETE FROM payments');
+  await pool.query(`UPDATE source_lineage SET lineage_id = 'L-test-empty'`);
+  const result = await extractTablesIntoLake(ctx, { tables: ['payments'] });
+  const payments = result.tables[0];
+  assert.equal(payments.kind, 'full');
+  assert.equal(payments.rows, 0);
+  assert.equal(payments.parts, 1);
+  const lake = await ctx.lake();
+  const manifest = await readManifest(lake, payments.prefix!);
+  assert.equal(manifest.entries.length, 1);
+  assert.equal(manifest.entries[0].meta.record_count, 0);
+  const record = await readRunRecord(lake, payments.prefix!);
+  const { columns, rows } = await readPartRows(lake, record.parts[0]);
+  assert.deepEqual(columns, record.columns.map((c) => c.name));
+  assert.equal(rows.length, 0);
+  assert.deepEqual(record.watermark, { from: null, to: null });
+});
