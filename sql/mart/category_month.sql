@@ -16,6 +16,6 @@ SELECT
 FROM core.fct_order_items oi
 JOIN core.fct_orders o ON o.order_id = oi.order_id
 JOIN core.dim_product p ON p.product_id = oi.product_id
-JOIN core.dim_date d ON d.date_key = oi.order_date_key
+JOIN core.dim_date d ON d.date_key = oi.order_date
 WHERE o.is_sale
 GROUP BY d.month_start, p.category

@@ -17,11 +17,11 @@ FROM (
     CAST((EXTRACT(YEAR FROM d.month_start) * 12 + EXTRACT(MONTH FROM d.month_start))
        - (EXTRACT(YEAR FROM f.cohort_month) * 12 + EXTRACT(MONTH FROM f.cohort_month)) AS INTEGER) AS month_number
   FROM core.fct_orders o
-  JOIN core.dim_date d ON d.date_key = o.order_date_key
+  JOIN core.dim_date d ON d.date_key = o.order_date
   JOIN (
     SELECT o1.customer_id, MIN(d1.month_start) AS cohort_month
     FROM core.fct_orders o1
-    JOIN core.dim_date d1 ON d1.date_key = o1.order_date_key
+    JOIN core.dim_date d1 ON d1.date_key = o1.order_date
     WHERE o1.is_sale
     GROUP BY o1.customer_id
   ) f ON f.customer_id = o.customer_id
@@ -32,7 +32,7 @@ JOIN (
   FROM (
     SELECT o2.customer_id, MIN(d2.month_start) AS cohort_month
     FROM core.fct_orders o2
-    JOIN core.dim_date d2 ON d2.date_key = o2.order_date_key
+    JOIN core.dim_date d2 ON d2.date_key = o2.order_date
     WHERE o2.is_sale
     GROUP BY o2.customer_id
   ) firsts

@@ -1,13 +1,12 @@
 -- mart.daily_sales: sales per UTC day (grain: one row per day from the first to the last order day).
--- Columns: order_date, date_key, day_name, is_weekend, orders (all placed), sales_orders (not cancelled or
+-- Columns: order_date, day_name, is_weekend, orders (all placed), sales_orders (not cancelled or
 --   refunded), cancelled_orders (cancelled or refunded), revenue (sum of revenue_amount), average_order_value
 --   (revenue / sales_orders), items_sold, customers (distinct buyers), revenue_7d_avg (moving average over the
 --   day and the 6 before it).
 -- Source: core.dim_date (every day, so a day without orders shows 0), core.fct_orders, core.fct_order_items.
 -- Redshift: an aggregate window with ORDER BY needs its frame spelled out (ROWS BETWEEN ...), as here.
 SELECT
-  d.calendar_date AS order_date,
-  d.date_key,
+  d.date_key AS order_date,
   d.day_name,
   d.is_weekend,
   COALESCE(o.orders, 0) AS orders,
@@ -18,23 +17,23 @@ SELECT
             ELSE o.revenue / o.sales_orders END AS NUMERIC(12,2)) AS average_order_value,
   COALESCE(i.items_sold, 0) AS items_sold,
   COALESCE(o.customers, 0) AS customers,
-  CAST(AVG(COALESCE(o.revenue, 0)) OVER (ORDER BY d.calendar_date ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)
+  CAST(AVG(COALESCE(o.revenue, 0)) OVER (ORDER BY d.date_key ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)
        AS NUMERIC(14,2)) AS revenue_7d_avg
 FROM core.dim_date d
 LEFT JOIN (
-  SELECT order_date_key,
+  SELECT order_date,
          COUNT(*) AS orders,
          SUM(CASE WHEN is_sale THEN 1 ELSE 0 END) AS sales_orders,
          SUM(revenue_amount) AS revenue,
          COUNT(DISTINCT CASE WHEN is_sale THEN customer_id END) AS customers
   FROM core.fct_orders
-  GROUP BY order_date_key
-) o ON o.order_date_key = d.date_key
+  GROUP BY order_date
+) o ON o.order_date = d.date_key
 LEFT JOIN (
-  SELECT oi.order_date_key, SUM(oi.quantity) AS items_sold
+  SELECT oi.order_date, SUM(oi.quantity) AS items_sold
   FROM core.fct_order_items oi
   JOIN core.fct_orders fo ON fo.order_id = oi.order_id
   WHERE fo.is_sale
-  GROUP BY oi.order_date_key
-) i ON i.order_date_key = d.date_key
-WHERE d.calendar_date <= (SELECT MAX(order_date) FROM core.fct_orders)
+  GROUP BY oi.order_date
+) i ON i.order_date = d.date_key
+WHERE d.date_key <= (SELECT MAX(order_date) FROM core.fct_orders)

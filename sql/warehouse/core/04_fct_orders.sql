@@ -1,13 +1,12 @@
 -- core.fct_orders: one row per order, its current status and amounts (grain: order_id).
 -- Rows come from staging.orders (merge/04_fct_orders.sql), keyed to the customer version valid when the
--- order was placed and to the order's UTC day. An order counts as a sale (is_sale) unless it was cancelled or
+-- order was placed and to the order's UTC day (order_date → core.dim_date.date_key). An order counts as a sale (is_sale) unless it was cancelled or
 -- refunded; revenue_amount is total_amount for sales and 0 otherwise, so every mart sums one definition of revenue.
 CREATE TABLE IF NOT EXISTS core.fct_orders (
   order_id         BIGINT         NOT NULL,
   customer_id      BIGINT         NOT NULL,
   customer_key     BIGINT,                   -- NULL only if the customer is missing: lib/quality.ts fails then
-  order_date_key   INTEGER        NOT NULL,
-  order_date       DATE           NOT NULL,
+  order_date       DATE           NOT NULL,  -- the UTC day of ordered_at
   ordered_at       TIMESTAMPTZ    NOT NULL,
   status           VARCHAR(20)    NOT NULL,  -- placed | paid | shipped | delivered | cancelled | refunded
   currency         CHAR(3)        NOT NULL,
@@ -21,6 +20,7 @@ CREATE TABLE IF NOT EXISTS core.fct_orders (
   is_sale          BOOLEAN        NOT NULL,
   revenue_amount   NUMERIC(12,2)  NOT NULL,
   created_at       TIMESTAMPTZ    NOT NULL,
-  updated_at       TIMESTAMPTZ    NOT NULL,
-  PRIMARY KEY (order_id)
+  updated_at       TIMESTAMPTZ    NOT NULL
+  -- grain order_id. No PRIMARY KEY on facts: the index would triple the time a full load spends writing
+  -- them, and Redshift would not enforce it anyway. lib/quality.ts checks the key is unique before commit.
 );

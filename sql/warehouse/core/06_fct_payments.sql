@@ -7,8 +7,8 @@ CREATE TABLE IF NOT EXISTS core.fct_payments (
   status         VARCHAR(20)    NOT NULL,  -- captured | failed | refunded
   amount         NUMERIC(12,2)  NOT NULL,
   paid_at        TIMESTAMPTZ,
-  paid_date_key  INTEGER,
+  paid_date      DATE,                     -- the UTC day of paid_at
   created_at     TIMESTAMPTZ    NOT NULL,
-  updated_at     TIMESTAMPTZ    NOT NULL,
-  PRIMARY KEY (payment_id)
+  updated_at     TIMESTAMPTZ    NOT NULL
+  -- grain payment_id; no PRIMARY KEY index on facts (see fct_orders.sql), lib/quality.ts checks it.
 );

@@ -5,8 +5,8 @@ CREATE TABLE IF NOT EXISTS core.fct_order_status_history (
   order_id           BIGINT       NOT NULL,
   status             VARCHAR(20)  NOT NULL,
   changed_at         TIMESTAMPTZ  NOT NULL,
-  changed_date_key   INTEGER      NOT NULL,
+  changed_date       DATE         NOT NULL,  -- the UTC day of changed_at
   created_at         TIMESTAMPTZ  NOT NULL,
-  updated_at         TIMESTAMPTZ  NOT NULL,
-  PRIMARY KEY (status_history_id)
+  updated_at         TIMESTAMPTZ  NOT NULL
+  -- grain status_history_id; no PRIMARY KEY index on facts (see fct_orders.sql), lib/quality.ts checks it.
 );

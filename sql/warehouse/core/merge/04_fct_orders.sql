@@ -6,7 +6,7 @@ USING staging.orders s
 WHERE core.fct_orders.order_id = s.order_id;
 
 INSERT INTO core.fct_orders (
-  order_id, customer_id, customer_key, order_date_key, order_date, ordered_at, status, currency,
+  order_id, customer_id, customer_key, order_date, ordered_at, status, currency,
   ship_city, ship_region, ship_country, items_amount, discount_amount, shipping_amount, total_amount,
   is_sale, revenue_amount, created_at, updated_at
 )
@@ -14,7 +14,6 @@ SELECT
   o.order_id,
   o.customer_id,
   COALESCE(at_order.customer_key, now_current.customer_key),
-  CAST(TO_CHAR(o.ordered_at AT TIME ZONE 'UTC', 'YYYYMMDD') AS INTEGER),
   CAST(o.ordered_at AT TIME ZONE 'UTC' AS DATE),
   o.ordered_at,
   LOWER(TRIM(o.status)),

@@ -5,10 +5,10 @@ USING staging.order_items s
 WHERE core.fct_order_items.order_item_id = s.order_item_id;
 
 INSERT INTO core.fct_order_items (
-  order_item_id, order_id, product_id, order_date_key, quantity, unit_price, discount_amount,
+  order_item_id, order_id, product_id, order_date, quantity, unit_price, discount_amount,
   line_amount, cost_amount, created_at, updated_at
 )
-SELECT i.order_item_id, i.order_id, i.product_id, o.order_date_key, i.quantity, i.unit_price,
+SELECT i.order_item_id, i.order_id, i.product_id, o.order_date, i.quantity, i.unit_price,
        i.discount_amount, i.line_amount, i.quantity * p.cost, i.created_at, i.updated_at
 FROM (
   SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.order_item_id ORDER BY s.updated_at DESC) AS version_rank

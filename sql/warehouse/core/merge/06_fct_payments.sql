@@ -4,10 +4,10 @@ USING staging.payments s
 WHERE core.fct_payments.payment_id = s.payment_id;
 
 INSERT INTO core.fct_payments (
-  payment_id, order_id, method, status, amount, paid_at, paid_date_key, created_at, updated_at
+  payment_id, order_id, method, status, amount, paid_at, paid_date, created_at, updated_at
 )
 SELECT p.payment_id, p.order_id, LOWER(TRIM(p.method)), LOWER(TRIM(p.status)), p.amount, p.paid_at,
-       CAST(TO_CHAR(p.paid_at AT TIME ZONE 'UTC', 'YYYYMMDD') AS INTEGER), p.created_at, p.updated_at
+       CAST(p.paid_at AT TIME ZONE 'UTC' AS DATE), p.created_at, p.updated_at
 FROM (
   SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.payment_id ORDER BY s.updated_at DESC) AS version_rank
   FROM staging.payments s

@@ -5,10 +5,10 @@ USING staging.order_status_history s
 WHERE core.fct_order_status_history.status_history_id = s.status_history_id;
 
 INSERT INTO core.fct_order_status_history (
-  status_history_id, order_id, status, changed_at, changed_date_key, created_at, updated_at
+  status_history_id, order_id, status, changed_at, changed_date, created_at, updated_at
 )
 SELECT h.status_history_id, h.order_id, LOWER(TRIM(h.status)), h.changed_at,
-       CAST(TO_CHAR(h.changed_at AT TIME ZONE 'UTC', 'YYYYMMDD') AS INTEGER), h.created_at, h.updated_at
+       CAST(h.changed_at AT TIME ZONE 'UTC' AS DATE), h.created_at, h.updated_at
 FROM (
   SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.status_history_id ORDER BY s.updated_at DESC) AS version_rank
   FROM staging.order_status_history s

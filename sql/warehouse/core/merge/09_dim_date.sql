@@ -4,11 +4,10 @@
 DELETE FROM core.dim_date;
 
 INSERT INTO core.dim_date (
-  date_key, calendar_date, year, quarter, month, month_name, month_start, week_start,
+  date_key, year, quarter, month, month_name, month_start, week_start,
   day_of_month, day_of_week, day_name, is_weekend
 )
 SELECT
-  CAST(TO_CHAR(d.calendar_date, 'YYYYMMDD') AS INTEGER),
   d.calendar_date,
   CAST(EXTRACT(YEAR FROM d.calendar_date) AS SMALLINT),
   CAST(EXTRACT(QUARTER FROM d.calendar_date) AS SMALLINT),
@@ -37,9 +36,9 @@ FROM (
   CROSS JOIN (
     SELECT MIN(day) AS first_day, MAX(day) AS last_day
     FROM (
-      SELECT order_date AS day FROM core.fct_orders
-      UNION ALL SELECT CAST(paid_at AT TIME ZONE 'UTC' AS DATE) FROM core.fct_payments WHERE paid_at IS NOT NULL
-      UNION ALL SELECT CAST(changed_at AT TIME ZONE 'UTC' AS DATE) FROM core.fct_order_status_history
+      SELECT MIN(order_date) AS day FROM core.fct_orders UNION ALL SELECT MAX(order_date) FROM core.fct_orders
+      UNION ALL SELECT MAX(paid_date) FROM core.fct_payments
+      UNION ALL SELECT MAX(changed_date) FROM core.fct_order_status_history
     ) days
   ) b
   WHERE b.first_day + n.n <= b.last_day
