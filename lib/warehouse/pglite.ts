@@ -27,7 +27,7 @@ export const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
 const parsers = { 20: (v: string) => v, 1700: (v: string) => v };
 
 /** Opens (and with `create`, makes) the PGlite database in `cfg.dir`. The first open of a new folder takes ~10 s (initdb). */
-export async function openPglite(cfg: WarehouseConfig, options: { create?: boolean } = {}): Promise<Warehouse> {
+export async function openPglite(cfg: WarehouseConfig, options: { create?: boolean; copyChunkBytes?: number } = {}): Promise<Warehouse> {
   const dir = cfg.dir;
   const exists = fs.existsSync(path.join(dir, 'PG_VERSION'));
   if (!exists && !options.create) {
@@ -41,23 +41,23 @@ export async function openPglite(cfg: WarehouseConfig, options: { create?: boole
     throw new OrderHeError(`PGlite could not open the embedded warehouse in ${dir}: ${(err as Error).message}`,
       `Close other programs using that folder (another notebook kernel or pipeline), or delete it to start again: npm run reset -- --profile embedded`, { cause: err });
   }
-  return pgliteWarehouse(db, `PGlite ${dir}`);
+  return pgliteWarehouse(db, `PGlite ${dir}`, options.copyChunkBytes ?? COPY_CHUNK_BYTES);
 }
 
 type PgliteQueryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
-function pgliteWarehouse(db: PGlite, where: string): Warehouse {
-  const outer = queryableWarehouse(db, where, (fn) => db.transaction((tx) => fn(queryableWarehouse(tx, where, null))));
+function pgliteWarehouse(db: PGlite, where: string, chunk: number): Warehouse {
+  const outer = queryableWarehouse(db, where, chunk, (fn) => db.transaction((tx) => fn(queryableWarehouse(tx, where, chunk, null))));
   return {
     ...outer,
     // One call's COPYs are all-or-nothing even outside a transaction of the caller.
-    copyCsvFromStream: (table, columns, csv) => db.transaction((tx) => queryableWarehouse(tx, where, null).copyCsvFromStream(table, columns, csv)),
+    copyCsvFromStream: (table, columns, csv) => db.transaction((tx) => queryableWarehouse(tx, where, chunk, null).copyCsvFromStream(table, columns, csv)),
     close: () => db.close(),
   };
 }
 
 /** `begin` opens a transaction on the outer handle; inside one (begin null) a nested call just runs in it. */
-function queryableWarehouse(q: PgliteQueryable, where: string, begin: (<T>(fn: (tx: Warehouse) => Promise<T>) => Promise<T>) | null): Warehouse {
+function queryableWarehouse(q: PgliteQueryable, where: string, chunk: number, begin: (<T>(fn: (tx: Warehouse) => Promise<T>) => Promise<T>) | null): Warehouse {
   const self: Warehouse = {
     driver: 'pglite',
     where,
@@ -72,7 +72,7 @@ function queryableWarehouse(q: PgliteQueryable, where: string, begin: (<T>(fn: (
       const cols = columns.map((c) => quotePgIdent(c, 'column')).join(', ');
       let rows = 0;
       let first = true;
-      for await (const blob of csvBlobs(csv, COPY_CHUNK_BYTES)) {
+      for await (const blob of csvBlobs(csv, chunk)) {
         // Only the first blob starts with the header line.
         const sql = `COPY ${quoteTableName(table)} (${cols}) FROM '/dev/blob' WITH (FORMAT csv, HEADER ${first}, NULL '\\N')`;
         const res = await q.query(sql, [], { blob });

@@ -48,9 +48,11 @@ function checkManifestKey(key: string): string {
   return key;
 }
 
+/** `staging.orders` → `"staging"."orders"`; anything but one or two plain names is refused. */
 export function quoteTableName(table: string): string {
-  const [schema, name] = table.split('.');
-  return name ? `${quotePgIdent(schema, 'schema')}.${quotePgIdent(name, 'table')}` : quotePgIdent(schema, 'table');
+  const parts = table.split('.');
+  if (parts.length > 2) throw new OrderHeError(`"${table}" is not a table name (schema.table).`, 'Name a table as schema.table, e.g. staging.orders.');
+  return parts.map((p, i) => quotePgIdent(p, i === parts.length - 1 ? 'table' : 'schema')).join('.');
 }
 
 /**
