@@ -46,6 +46,9 @@ export async function readDashboardData(wh: Warehouse): Promise<DashboardData> {
       throw new OrderHeError(`The dashboard could not read ${table} from ${wh.where}: ${(err as Error).message}`, 'Build the mart first: npm run pipeline -- --from mart', { cause: err });
     }
   }
+  if (out.daily!.length === 0) {
+    throw new OrderHeError(`The mart in ${wh.where} is empty (mart.daily_sales has no rows), so there is nothing to draw.`, 'Load the warehouse and build the mart first: npm run pipeline (or notebooks 05 and 06).');
+  }
   const [{ n }] = await wh.query<{ n: string | number }>('SELECT COUNT(*) AS n FROM mart.customer_rfm');
   return { ...(out as Record<keyof typeof QUERIES, Rows>), customers: Number(n) };
 }

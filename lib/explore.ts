@@ -62,6 +62,15 @@ export async function chartQuery(
   await showChart(build(rows));
 }
 
+/** Stops a notebook early, in one sentence, when the mart has not been built or holds no sales yet. */
+export async function assertMartBuilt(ctx: PipelineContext): Promise<void> {
+  const tables = await listMartTables(ctx);
+  const daily = tables.find((t) => t.table.replace(/^mart\./, '') === 'daily_sales');
+  if (!daily || daily.rows === 0) {
+    throw new OrderHeError('The mart holds no sales yet (mart.daily_sales is empty), so there is nothing to explore.', 'Load the warehouse and build the mart first: npm run pipeline (or notebooks 05 and 06).');
+  }
+}
+
 /** The mart's tables as a table: name, grain, row count and columns. Returns the bundle outside a notebook. */
 export async function showMartTables(ctx: PipelineContext): Promise<MimeBundle | undefined> {
   const tables = await listMartTables(ctx);
