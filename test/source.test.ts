@@ -4,6 +4,7 @@ import { testEnv } from './helpers';
 import { generateShop } from '../lib/generate';
 import { loadShopIntoSource, checksumSourceTables, countSourceRows, insertRowByRow, loadDataLocal } from '../lib/source-load';
 import { OrderHeError } from '../lib/errors';
+import { benchSourceSteps } from '../lib/source-bench';
 import type { RunOptions } from '../lib/steps';
 
 // One MySQL database, data folder and bucket of this suite's own (never the learner's orderhe).
@@ -151,4 +152,20 @@ test('row-by-row INSERT and LOAD DATA put the same rows into a slice table', asy
 test('loading files generated for other options is refused with the fix', async () => {
   await generateShop(ctx, shop);
   await assert.rejects(loadShopIntoSource(ctx, { ...shop, seed: 7 }), (err: unknown) => err instanceof OrderHeError && /generated files are for/.test(err.message));
+});
+
+test('the bench measures the generator, the mysql2 load, the CLI on the same files and row-by-row INSERT, and leaves a loaded source', async () => {
+  const bench = await benchSourceSteps(ctx, { ...shop, orders: 500 }, { rowByRowSample: 50 });
+  assert.equal(bench.load.rows, bench.generate.rows);
+  assert.ok(bench.generate.peakRssMB > 0);
+  assert.equal(bench.rowByRow.rows, 50);
+  if (!('skipped' in bench.cli)) {
+    assert.equal(bench.cli.rows, bench.load.rows);
+    assert.ok(bench.ratioToCli! > 0);
+  }
+  const counts = await countSourceRows(ctx);
+  assert.equal(counts.orders, 500);
+  assert.equal((await lineage()).length, 1);
+  const [scratch] = await query<{ n: number }>("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'bench%'");
+  assert.equal(Number(scratch.n), 0, 'no scratch table is left behind');
 });
