@@ -25,3 +25,4 @@ export * from './warehouse/core-tables';
 export * from './mart';
 export * from './explore';
 export * from './warehouse/redshift';
+export * from './warehouse/copy-sql';

@@ -17,7 +17,8 @@ import { OrderHeError } from '../errors';
 import { SOURCE_TABLES, type CopyManifest, type PartRecord, type RunRecord, type SourceTable } from '../lake-format';
 import { listRuns, openPartStream, readExtractState, readManifest, readRunRecord, type LakeHandle, type LakeRun } from '../lake-read';
 import { createCoreTables } from './models';
-import { REDSHIFT_LAST_COPY_COUNT_SQL, quoteTableName, redshiftCopyErrorFor, redshiftCopySql } from './redshift';
+import { REDSHIFT_LAST_COPY_COUNT_SQL, redshiftCopyErrorFor, redshiftCopySql } from './redshift';
+import { quoteTableName } from './copy-sql';
 
 /** One lake run the load will COPY, with what its manifest promises. */
 export interface RunToLoad {

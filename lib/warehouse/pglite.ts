@@ -16,9 +16,8 @@ import type { Readable } from 'node:stream';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { WarehouseConfig } from '../config';
 import { OrderHeError } from '../errors';
-import { quotePgIdent } from '../identifiers';
 import type { Warehouse } from './types';
-import { quoteTableName } from './redshift';
+import { copyFromBlobSql } from './copy-sql';
 
 /** Size of one COPY blob: big enough that per-statement cost vanishes, small enough to stay far from the memory limit. */
 export const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -69,13 +68,11 @@ function queryableWarehouse(q: PgliteQueryable, where: string, chunk: number, be
       await q.exec(sql);
     },
     async copyCsvFromStream(table, columns, csv) {
-      const cols = columns.map((c) => quotePgIdent(c, 'column')).join(', ');
       let rows = 0;
       let first = true;
       for await (const blob of csvBlobs(csv, chunk)) {
         // Only the first blob starts with the header line.
-        const sql = `COPY ${quoteTableName(table)} (${cols}) FROM '/dev/blob' WITH (FORMAT csv, HEADER ${first}, NULL '\\N')`;
-        const res = await q.query(sql, [], { blob });
+        const res = await q.query(copyFromBlobSql(table, columns, first), [], { blob });
         rows += res.rowCount ?? res.affectedRows ?? 0;
         first = false;
       }

@@ -10,6 +10,7 @@ import type { WarehouseConfig } from '../config';
 import { OrderHeError } from '../errors';
 import { explainConnectionError } from '../connect-errors';
 import { quotePgIdent } from '../identifiers';
+import { copyFromStdinSql } from './copy-sql';
 import type { Warehouse, WarehouseDriverName } from './types';
 
 // NUMERIC and BIGINT stay exact strings (money is never a float); COUNT(*) is BIGINT, so read it with ::int where a number is wanted.
@@ -111,11 +112,8 @@ function clientWarehouse(db: Queryable, driver: WarehouseDriverName, where: stri
     async copyCsvFromStream(table, columns, csv) {
       if (driver === 'redshift') throw new OrderHeError('Redshift does not take COPY FROM STDIN.', 'Load Redshift from the lake with its COPY ... MANIFEST (the redshift driver does this).');
       const client = 'release' in db ? (db as pg.PoolClient) : await (db as pg.Pool).connect();
-      const cols = columns.map((c) => quotePgIdent(c, 'column')).join(', ');
-      const [schema, name] = table.split('.');
-      const target = name ? `${quotePgIdent(schema, 'schema')}.${quotePgIdent(name, 'table')}` : quotePgIdent(schema, 'table');
       try {
-        const copy = client.query(copyFrom(`COPY ${target} (${cols}) FROM STDIN WITH (FORMAT csv, HEADER true, NULL '\\N')`));
+        const copy = client.query(copyFrom(copyFromStdinSql(table, columns)));
         // pipeline() destroys both sides when either fails, so a broken source stream aborts COPY instead of hanging it.
         await pipeline(csv, copy);
         return Number(copy.rowCount);

@@ -8,6 +8,7 @@
  */
 import { OrderHeError } from '../errors';
 import { checkBucket, quotePgIdent } from '../identifiers';
+import { quoteTableName } from './copy-sql';
 
 export interface RedshiftCopyInput {
   /** `staging.orders` */
@@ -46,13 +47,6 @@ function checkRegion(region: string): string {
 function checkManifestKey(key: string): string {
   if (!MANIFEST_KEY.test(key)) throw new OrderHeError(`"${key}" is not a run manifest key of this lake.`, 'Pass the manifestKey of a run listed by listRuns().');
   return key;
-}
-
-/** `staging.orders` → `"staging"."orders"`; anything but one or two plain names is refused. */
-export function quoteTableName(table: string): string {
-  const parts = table.split('.');
-  if (parts.length > 2) throw new OrderHeError(`"${table}" is not a table name (schema.table).`, 'Name a table as schema.table, e.g. staging.orders.');
-  return parts.map((p, i) => quotePgIdent(p, i === parts.length - 1 ? 'table' : 'schema')).join('.');
 }
 
 /**
