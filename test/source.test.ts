@@ -169,3 +169,14 @@ test('the bench measures the generator, the mysql2 load, the CLI on the same fil
   const [scratch] = await query<{ n: number }>("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'bench%'");
   assert.equal(Number(scratch.n), 0, 'no scratch table is left behind');
 });
+
+test('a ko shop loads with its Korean names intact and its amounts in whole won', async () => {
+  const options: RunOptions = { orders: 300, seed: 9, locale: 'ko' };
+  await generateAndLoad(options);
+  const customers = await query<{ first_name: string; last_name: string; country: string }>('SELECT first_name, last_name, country FROM customers ORDER BY customer_id LIMIT 20');
+  assert.ok(customers.every((c) => c.country === 'KR'));
+  assert.ok(customers.some((c) => /^[\uac00-\ud7a3]+$/.test(c.last_name)), 'Hangul survives the load');
+  const [won] = await query<{ fractional: number; currencies: string }>("SELECT SUM(total_amount <> FLOOR(total_amount)) AS fractional, GROUP_CONCAT(DISTINCT currency) AS currencies FROM orders");
+  assert.equal(Number(won.fractional), 0);
+  assert.equal(won.currencies, 'KRW');
+});
