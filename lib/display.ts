@@ -15,6 +15,8 @@ export type Rows = Record<string, unknown>[];
 export interface FrameLike {
   columns: string[];
   values: unknown[] | unknown[][];
+  /** Row labels; shown as the first column when they say something (describe() gives count, mean, ...). */
+  index?: unknown[];
 }
 
 /** What every chart and table function accepts: query rows or a danfojs DataFrame. */
@@ -64,7 +66,11 @@ export function toRows(data: TableData): Rows {
     const values = data.values as unknown[];
     // A one-column frame (or a Series) gives a flat array.
     const matrix = values.map((v) => (Array.isArray(v) ? v : [v]));
-    rows = matrix.map((row) => Object.fromEntries(data.columns.map((c, i) => [c, row[i]])));
+    const labelled = Array.isArray(data.index) && data.index.some((label, i) => label !== i);
+    rows = matrix.map((row, r) => ({
+      ...(labelled ? { '': data.index![r] } : {}),
+      ...Object.fromEntries(data.columns.map((c, i) => [c, row[i]])),
+    }));
   } else {
     rows = data;
   }
@@ -126,7 +132,8 @@ export function tableBundle(data: TableData, options: TableOptions = {}): MimeBu
   const rows = toRows(data);
   const limit = options.limit ?? 20;
   const shown = rows.slice(0, limit);
-  const columns = isFrame(data) ? data.columns : [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  if (isFrame(data) && rows.length === 0) columns.push(...data.columns);
   const numeric = new Set(columns.filter((c) => shown.some((r) => typeof r[c] === 'number') && shown.every((r) => r[c] == null || typeof r[c] === 'number')));
   const count = `${rows.length.toLocaleString('en-US')} row${rows.length === 1 ? '' : 's'}${rows.length > shown.length ? `, first ${shown.length} shown` : ''}`;
   const caption = options.title ? `${options.title} (${count})` : count;

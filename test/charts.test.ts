@@ -61,6 +61,13 @@ test('rows from a danfojs DataFrame chart the same as query rows', async () => {
   assert.deepEqual(fromFrame.data.values, categories.map((c) => ({ category: c.category, revenue: Number(c.revenue) })));
 });
 
+test('a DataFrame summary keeps its row labels in the table', async () => {
+  const dfd = await import('danfojs');
+  const summary = new dfd.DataFrame([{ revenue: 10 }, { revenue: 30 }]).describe();
+  const text = showTable(summary)!['text/plain'] as string;
+  assert.match(text, /^mean\s+20$/m);
+});
+
 test('dates from PostgreSQL keep their calendar day and codes with leading zeros stay text', () => {
   const rows = toRows([{ day: new Date(2026, 2, 5), at: new Date(Date.UTC(2026, 2, 5, 13, 30)), zip: '01234', n: 5n }]);
   assert.equal(rows[0].day, '2026-03-05');
