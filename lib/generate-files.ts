@@ -22,9 +22,11 @@ export const SHOP_TABLES = {
 export type ShopTable = keyof typeof SHOP_TABLES;
 export const SHOP_TABLE_NAMES = Object.keys(SHOP_TABLES) as ShopTable[];
 
-/** Append mode's extra file: new status and updated_at of existing orders (applied with UPDATE ... JOIN). */
+/** Append mode's extra files: changes to existing rows, applied with UPDATE ... JOIN. */
 export const ORDER_UPDATE_COLUMNS = ['order_id', 'status', 'updated_at'] as const;
-export type GeneratedFileName = ShopTable | 'order_updates';
+/** Customers who moved: their new city and region (what a slowly changing dimension keeps history of). */
+export const CUSTOMER_UPDATE_COLUMNS = ['customer_id', 'city', 'region', 'updated_at'] as const;
+export type GeneratedFileName = ShopTable | 'order_updates' | 'customer_updates';
 
 /** What a generate run wrote; the source step reads it to know what to load and to refuse stale files. */
 export interface GeneratedManifest {

@@ -112,7 +112,7 @@ export class ShopSimulator {
     this.dirtyRng = new Random(s.seed, 0x64697274, ...s.stream);
     this.next = { ...s.nextIds };
     const tables: GeneratedFileName[] = ['customers', 'products', 'orders', 'order_items', 'payments', 'order_status_history'];
-    if (s.kind === 'append') tables.push('order_updates');
+    if (s.kind === 'append') tables.push('order_updates', 'customer_updates');
     const asciiOnly = new Set<GeneratedFileName>(['order_items', 'payments', 'order_status_history', 'order_updates']);
     for (const t of tables) this.writers[t] = new TableFileWriter(generatedFile(s.dataDir, t, s.kind), asciiOnly.has(t));
     for (let id = 1; id <= s.existingCustomers; id++) if (isHeavyBuyer(s.seed, id)) this.heavy.push(id);
@@ -348,6 +348,23 @@ export class ShopSimulator {
       status = nextStatus;
       at = next;
     }
+  }
+
+  /**
+   * Append mode: about 0.2% of existing customers a day move to another city. Their row changes in place
+   * (updated_at moves), which is what the warehouse's slowly changing customer dimension keeps history of.
+   */
+  moveCustomers(existing: number, from: number, days: number): number {
+    const rng = this.rng;
+    const moving = Math.min(existing, Math.floor(existing * 0.002 * days + rng.next()));
+    const chosen = new Set<number>();
+    while (chosen.size < moving) chosen.add(rng.between(1, existing));
+    for (const id of [...chosen].sort((a, b) => a - b)) {
+      const to = this.s.pools.locations[this.s.pools.locationChoice.draw(rng)];
+      const at = from + rng.int(days * DAY);
+      this.write('customer_updates', id + '\t' + tsvText(to.city) + '\t' + tsvText(to.region) + '\t' + formatTimestamp(at));
+    }
+    return moving;
   }
 
   /** Append mode: records the new status of an order that existed before this run. */

@@ -4,8 +4,8 @@
  * A fresh run simulates two years of business (2024-2025 in the shop's time zone) for exactly
  * `options.orders` orders; the same seed and options give byte-identical files on any machine, whatever the
  * batch size. With `options.append = { days }` it reads the source's current state (highest ids, its clock,
- * its seed) and simulates that many more days: new customers and orders, and the next status of recent
- * orders, written under generated/append/ for the source step to apply.
+ * its seed) and simulates that many more days: new customers and orders, the next status of recent
+ * orders and a few customers who move, written under generated/append/ for the source step to apply.
  */
 import fs from 'node:fs';
 import type { PipelineContext } from './context';
@@ -210,6 +210,7 @@ async function generateAppendFiles(ctx: PipelineContext, options: RunOptions, se
   });
   let updatedOrders = 0;
   let newOrders = 0;
+  let movedCustomers = 0;
   try {
     // 1. Recent orders move on: paid, shipped, delivered, sometimes cancelled or refunded.
     const [open] = (await pool.query(
@@ -231,7 +232,10 @@ async function generateAppendFiles(ctx: PipelineContext, options: RunOptions, se
       }
     }
 
-    // 2. New days of business at the shop's usual rate (its original size spread over its history's weights).
+    // 2. Some customers move (their rows change in place).
+    movedCustomers = sim.moveCustomers(state.maxIds.customers, start, days);
+
+    // 3. New days of business at the shop's usual rate (its original size spread over its history's weights).
     const rate = state.orders / historyWeight(locale);
     const addresses = new Map<number, Location>();
     for (let i = 0; i < days; i++) {
@@ -261,12 +265,12 @@ async function generateAppendFiles(ctx: PipelineContext, options: RunOptions, se
     base: { lineageId: state.lineageId, maxIds: state.maxIds }, days,
   };
   writeGeneratedManifest(dataDir, manifest);
-  return resultOf(manifest, dir, { newOrders, updatedOrders, lineageId: state.lineageId });
+  return resultOf(manifest, dir, { newOrders, updatedOrders, movedCustomers, lineageId: state.lineageId });
 }
 
 // What notebooks and the bench need from the generator's modules, exported with the step.
 export {
-  SHOP_TABLES, SHOP_TABLE_NAMES, ORDER_UPDATE_COLUMNS, generatedDir, generatedFile, readGeneratedManifest, readGeneratedRows,
+  SHOP_TABLES, SHOP_TABLE_NAMES, ORDER_UPDATE_COLUMNS, CUSTOMER_UPDATE_COLUMNS, generatedDir, generatedFile, readGeneratedManifest, readGeneratedRows,
   type ShopTable, type GeneratedManifest, type DirtyCounts,
 } from './generate-files';
 export { DIRTY_RATES, VALID_EMAIL } from './generate-shop';

@@ -19,7 +19,7 @@ import { OrderHeError } from './errors';
 import { quoteMysqlIdent } from './identifiers';
 import { mysqlOptions } from './source';
 import {
-  ORDER_UPDATE_COLUMNS, SHOP_TABLES, SHOP_TABLE_NAMES, generatedFile, parseTsvField, readGeneratedManifest,
+  ORDER_UPDATE_COLUMNS, CUSTOMER_UPDATE_COLUMNS, SHOP_TABLES, SHOP_TABLE_NAMES, generatedFile, parseTsvField, readGeneratedManifest,
   type GeneratedFileName, type GeneratedManifest, type ShopTable,
 } from './generate-files';
 import { checkRunOptions, readSourceState } from './generate';
@@ -38,7 +38,8 @@ export async function createSourceSchema(ctx: PipelineContext): Promise<string[]
   return files.map((f) => path.basename(f));
 }
 
-const columnsOf = (table: GeneratedFileName): readonly string[] => (table === 'order_updates' ? ORDER_UPDATE_COLUMNS : SHOP_TABLES[table]);
+const columnsOf = (table: GeneratedFileName): readonly string[] =>
+  table === 'order_updates' ? ORDER_UPDATE_COLUMNS : table === 'customer_updates' ? CUSTOMER_UPDATE_COLUMNS : SHOP_TABLES[table];
 
 /**
  * The LOAD DATA statement for one generated file: MySQL's default text format (tab, newline, backslash
@@ -207,7 +208,7 @@ export async function loadShopIntoSource(ctx: PipelineContext, options: RunOptio
 const sumRows = (timings: LoadTiming[]) => timings.reduce((a, t) => a + t.rows, 0);
 const tablesOf = (timings: LoadTiming[]) => Object.fromEntries(timings.map((t) => [t.table, { rows: t.rows, seconds: Number(t.seconds.toFixed(3)) }]));
 
-/** Appends the generated days: new rows of every table plus the new status of existing orders, all or nothing. */
+/** Appends the generated days: new rows of every table, the new status of existing orders and customers who moved, all or nothing. */
 async function applyAppendToSource(ctx: PipelineContext): Promise<StepResult> {
   const manifest: GeneratedManifest = readGeneratedManifest(ctx.config.pipeline.dataDir, 'append');
   const state = await readSourceState(ctx);
@@ -217,8 +218,10 @@ async function applyAppendToSource(ctx: PipelineContext): Promise<StepResult> {
   const conn = await openLoadConnection(ctx);
   const timings: LoadTiming[] = [];
   let updated = 0;
+  let moved = 0;
   try {
     await conn.query('CREATE TEMPORARY TABLE order_updates (order_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, status VARCHAR(20) NOT NULL, updated_at DATETIME(3) NOT NULL)');
+    await conn.query('CREATE TEMPORARY TABLE customer_updates (customer_id INT UNSIGNED NOT NULL PRIMARY KEY, city VARCHAR(100) NULL, region VARCHAR(100) NOT NULL, updated_at DATETIME(3) NOT NULL) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
     await conn.query('START TRANSACTION');
     try {
       for (const t of SHOP_TABLE_NAMES) {
@@ -230,6 +233,11 @@ async function applyAppendToSource(ctx: PipelineContext): Promise<StepResult> {
         const [res] = (await conn.query('UPDATE orders o JOIN order_updates u ON u.order_id = o.order_id SET o.status = u.status, o.updated_at = u.updated_at')) as unknown as [mysql.ResultSetHeader];
         updated = res.affectedRows;
       }
+      if (manifest.rows.customer_updates) {
+        await loadFile(conn, 'customer_updates', existingFile(ctx, 'customer_updates', 'append'));
+        const [res] = (await conn.query('UPDATE customers c JOIN customer_updates u ON u.customer_id = c.customer_id SET c.city = u.city, c.region = u.region, c.updated_at = u.updated_at')) as unknown as [mysql.ResultSetHeader];
+        moved = res.affectedRows;
+      }
       await conn.query('COMMIT');
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => {});
@@ -239,8 +247,8 @@ async function applyAppendToSource(ctx: PipelineContext): Promise<StepResult> {
     await conn.end();
   }
   return {
-    rows: sumRows(timings) + updated,
-    detail: { method: 'LOAD DATA LOCAL INFILE (append)', lineageId: state.lineageId, from: manifest.from, until: manifest.until, tables: tablesOf(timings), updatedOrders: updated },
+    rows: sumRows(timings) + updated + moved,
+    detail: { method: 'LOAD DATA LOCAL INFILE (append)', lineageId: state.lineageId, from: manifest.from, until: manifest.until, tables: tablesOf(timings), updatedOrders: updated, movedCustomers: moved },
   };
 }
 

@@ -101,6 +101,9 @@ test('--append --days 3 adds orders and moves updated_at of some existing orders
   for (const o of moved) assert.ok(o.updated_at > clock, `order ${o.order_id} updated_at ${o.updated_at} is not after ${clock}`);
   for (const o of after.filter((x) => !before.has(Number(x.order_id)))) assert.ok(o.updated_at > clock);
   assert.deepEqual(await lineage(), [lin], 'an append keeps the lineage');
+  const [{ movers }] = await query<{ movers: number }>('SELECT COUNT(*) AS movers FROM customers WHERE customer_id <= ? AND updated_at > ?', [maxBefore.customers, clock]);
+  assert.ok(Number(movers) > 0, 'some existing customers moved');
+  assert.equal(Number(movers), (loaded.detail as { movedCustomers: number }).movedCustomers);
   // Every row the append wrote is newer than the clock, so an incremental extract (updated_at > watermark) sees it.
   for (const [table, id] of Object.entries(ids)) {
     const [{ added, stale }] = await query<{ added: number; stale: number }>(`SELECT COUNT(*) AS added, COALESCE(SUM(updated_at <= ?), 0) AS stale FROM ${table} WHERE ${id} > ?`, [clock, maxBefore[table]]);
