@@ -32,7 +32,7 @@ void main(async () => {
   const root = findProjectRoot();
   const python = jupyterPython();
   // The user's own Jupyter data folder (what `jupyter --data-dir` prints), so frontends started any way find the kernel.
-  const dataDir = spawnSync(python, ['-m', 'jupyter', '--data-dir'], { encoding: 'utf8' }).stdout.trim() || path.join(os.homedir(), '.local', 'share', 'jupyter');
+  const dataDir = spawnSync(python, ['-m', 'jupyter', '--data-dir'], { encoding: 'utf8' }).stdout?.trim() || path.join(os.homedir(), '.local', 'share', 'jupyter');
   const prefix = path.dirname(path.dirname(dataDir)); // <prefix>/share/jupyter
   registerKernel(root, prefix, python);
   process.stdout.write(`✓ tslab kernel registered in ${dataDir}/kernels/tslab\n`);
