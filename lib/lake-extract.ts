@@ -77,7 +77,8 @@ export async function extractSourceIntoLake(ctx: PipelineContext, _options: RunO
  * A new source lineage (the shop was regenerated) resets the state: every table gets a full run.
  * An incremental run that finds no changed rows writes nothing (no empty runs for the warehouse to skip);
  * a full run always writes its run, even for an empty table, with one header-only part, so the warehouse
- * always sees where a lineage starts and a manifest is never empty (Redshift COPY rejects those).
+ * always sees where a lineage starts and a manifest is never empty (Redshift's COPY "terminates if no files are
+ * found", whatever `mandatory` says; a header-only part just loads 0 rows).
  */
 export async function extractTablesIntoLake(ctx: PipelineContext, settings: ExtractSettings = {}): Promise<LakeExtractResult> {
   const lake = await ctx.lake();
