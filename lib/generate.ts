@@ -189,7 +189,10 @@ async function generateAppendFiles(ctx: PipelineContext, options: RunOptions, se
   const { pool } = await ctx.source();
   // The shop's own seed and locale, so the appended days continue the same shop (same pools, same popular products).
   const { seed, locale } = state;
-  const firstDay = utcToLocalDay(locale, state.clock) + 1;
+  // The shop's "now" is its latest change, and never earlier than the end of the generated history
+  // (a tiny shop's last change can be months before it).
+  const clock = Math.max(state.clock, historyEndUtc(locale) - 1);
+  const firstDay = utcToLocalDay(locale, clock) + 1;
   const start = localToUtc(locale, firstDay);
   const end = localToUtc(locale, firstDay + days);
 
