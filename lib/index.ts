@@ -26,3 +26,4 @@ export * from './mart';
 export * from './explore';
 export * from './warehouse/redshift';
 export * from './warehouse/copy-sql';
+export * from './checkpoints';
