@@ -7,10 +7,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './helpers';
+import { ROOT, testEnv } from './helpers';
 import { OrderHeError } from '../lib/errors';
 import { loadConfig } from '../lib/config';
-import { openPipeline } from '../lib/context';
+import { openPipeline, type PipelineContext } from '../lib/context';
+import type { Warehouse } from '../lib/warehouse/types';
+import { generateShop } from '../lib/generate';
+import { loadShopIntoSource } from '../lib/source-load';
+import { extractTablesIntoLake } from '../lib/lake-extract';
+import { listRuns, readManifest } from '../lib/lake-read';
+import { SOURCE_TABLES } from '../lib/lake-format';
 import { redshiftCopySql, redshiftCopyErrorFor, checkIamRole } from '../lib/warehouse/redshift';
 import { loadLakeIntoStaging, stagingCounts } from '../lib/warehouse/load';
 
@@ -98,5 +104,64 @@ test('on a real Redshift with a real lake, the load COPYs each run through its m
     for (const c of await stagingCounts(await ctx.warehouse())) assert.equal(c.staged, c.manifest, `${c.table}: staging equals the manifests`);
   } finally {
     await ctx.close();
+  }
+});
+
+/**
+ * The load's Redshift path, against a real lake but a warehouse that records statements instead of running them
+ * (no Redshift here): what matters is which COPYs it sends, what it compares, and what it refuses.
+ */
+function recordingRedshift(answer: (sql: string) => unknown[] | Error): Warehouse & { sql: string[] } {
+  const sql: string[] = [];
+  const self: Warehouse & { sql: string[] } = {
+    driver: 'redshift', where: 'recording', sql,
+    async query<T>(text: string) { sql.push(text); const a = answer(text); if (a instanceof Error) throw a; return a as T[]; },
+    async exec(text: string) { sql.push(text); const a = answer(text); if (a instanceof Error) throw a; },
+    async copyCsvFromStream() { throw new Error('Redshift has no COPY FROM STDIN'); },
+    transaction: (fn) => fn(self),
+    close: async () => {},
+  };
+  return self;
+}
+
+test('on Redshift the load sends one COPY ... MANIFEST per run, empties staging with DELETE, and checks pg_last_copy_count', async () => {
+  const env = testEnv('rsload');
+  const ctx = env.open();
+  try {
+    const options = { orders: 300, seed: 4, locale: 'en' as const };
+    await generateShop(ctx, options);
+    await loadShopIntoSource(ctx, options);
+    await extractTablesIntoLake(ctx);
+    const lake = await ctx.lake();
+    const iamRole = 'arn:aws:iam::123456789012:role/orderhe-redshift-copy';
+    const rsCtx = (db: Warehouse): PipelineContext => ({ ...ctx, config: { ...ctx.config, warehouse: { ...ctx.config.warehouse, driver: 'redshift', iamRole } }, warehouse: async () => db });
+    const expected = new Map<string, number>();
+    for (const table of SOURCE_TABLES) {
+      const [run] = await listRuns(lake, { table });
+      expected.set(run.manifestKey, (await readManifest(lake, run)).entries.reduce((n, e) => n + e.meta.record_count, 0));
+    }
+    let lastKey = '';
+    const ok = recordingRedshift((sql) => {
+      const m = /FROM 's3:\/\/[^/]+\/(.*manifest\.json)'/.exec(sql);
+      if (m) lastKey = m[1];
+      if (sql.startsWith('SELECT pg_last_copy_count()')) return [{ n: String(expected.get(lastKey)) }];
+      return [];
+    });
+    const result = await loadLakeIntoStaging(rsCtx(ok));
+    const copies = ok.sql.filter((s) => s.startsWith('COPY '));
+    assert.equal(copies.length, SOURCE_TABLES.length, 'one COPY per run');
+    for (const key of expected.keys()) assert.ok(copies.some((c) => c.includes(`s3://${lake.bucket}/${key}'`) && c.includes(`IAM_ROLE '${iamRole}'`)), key);
+    assert.ok(ok.sql.some((s) => s === 'DELETE FROM "staging"."orders"'), 'DELETE: TRUNCATE would commit the transaction on Redshift');
+    assert.ok(!ok.sql.some((s) => /^TRUNCATE/i.test(s)));
+    assert.equal(result.rows, [...expected.values()].reduce((a, b) => a + b, 0));
+
+    const short = recordingRedshift((sql) => (sql.startsWith('SELECT pg_last_copy_count()') ? [{ n: '1' }] : []));
+    await assert.rejects(loadLakeIntoStaging(rsCtx(short)), /COPY loaded 1 rows, but its manifest says \d+/);
+
+    const denied = recordingRedshift((sql) => (sql.startsWith('COPY ') ? new Error('S3ServiceException:Access Denied,Status 403,Error AccessDenied') : []));
+    await assert.rejects(loadLakeIntoStaging(rsCtx(denied)), (err: unknown) => err instanceof OrderHeError && /key issue 2/.test(err.message) && /redshift-copy-role-policy\.json/.test(err.fix ?? ''));
+  } finally {
+    await ctx.close();
+    await env.cleanup();
   }
 });
