@@ -3,7 +3,7 @@
  * run record and a Redshift COPY manifest per table (layout and dialect: lake-format.ts).
  *
  * Streamed end to end, so memory stays flat at any table size:
- *   mysql2 row stream ─► csvBatches (rows → CSV text) ─► PartSink: gzip ─► sha256/bytes tap ─► lib-storage Upload
+ *   mysql2 row stream ─► csvBatches (rows → CSV text) ─► PartSink (lake-parts.ts): gzip ─► sha256/bytes tap ─► Upload
  * and each stage waits for the next one (backpressure), down to MySQL, which stops sending when we stop reading.
  *
  * Write order makes a failed run invisible: all parts and run records of every table, then all manifests,
@@ -11,12 +11,8 @@
  * when the state is written, so rerunning after a failure extracts the same rows again under a new run id.
  */
 import crypto from 'node:crypto';
-import { once } from 'node:events';
-import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { Connection as CallbackConnection } from 'mysql2';
 import type { PoolConnection } from 'mysql2/promise';
 import type { PipelineContext } from './context';
@@ -26,17 +22,14 @@ import { checkIdent, quoteMysqlIdent } from './identifiers';
 import { lakeErrorFor, type Lake } from './lake';
 import { csvLine, type SourceValue } from './lake-csv';
 import { readExtractState } from './lake-read';
+import { PartSink, type CsvBatch } from './lake-parts';
 import {
-  EXTRACT_STATE_KEY, SOURCE_TABLES, TABLE_KEYS, partKey, runPrefix,
+  EXTRACT_STATE_KEY, SOURCE_TABLES, TABLE_KEYS, runPrefix,
   type CopyManifest, type ExtractState, type PartRecord, type RunRecord, type SourceTable, type Watermark,
 } from './lake-format';
 
-/** Same level as the `gzip` command's default, so `npm run bench` compares like with like. */
-const GZIP_LEVEL = 6;
 /** CSV text handed to gzip at a time: big enough that per-chunk costs vanish, small enough to stay flat. */
 const BATCH_CHARS = 64 * 1024;
-/** lib-storage's multipart chunk: S3's minimum; an object smaller than this is one PutObject. */
-const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
 
 export interface ExtractSettings {
   /** Roll to a new part once this many gzipped bytes are written (default lake.partSizeMB). */
@@ -266,8 +259,6 @@ function keyParam(key: string): number | string {
   return Number.isSafeInteger(n) ? n : key;
 }
 
-interface CsvBatch { text: string; rows: number }
-
 /** Rows → CSV text in ~64 KB batches, keeping track of the largest (updated_at, key): the next watermark. */
 class CsvBatcher {
   max: Watermark | null = null;
@@ -317,98 +308,6 @@ function csvBatches(batcher: CsvBatcher) {
     const last = batcher.rest();
     if (last) yield last;
   };
-}
-
-interface PartSinkOptions {
-  lake: Lake;
-  prefix: string;
-  header: string;
-  partBytes: number;
-  written: string[];
-  writeWhenEmpty: boolean;
-  onRows(n: number): void;
-}
-
-/** One part being written: gzip → tap (sha256, bytes) → multipart Upload. */
-interface OpenPart {
-  key: string;
-  gzip: zlib.Gzip;
-  rows: number;
-  bytes: number;
-  hash: crypto.Hash;
-  upload: Upload;
-  done: Promise<unknown>;
-}
-
-/** Writes CSV batches into parts of about `partBytes` gzipped bytes, each starting with the header line. */
-class PartSink extends Writable {
-  readonly parts: PartRecord[] = [];
-  private current: OpenPart | null = null;
-  constructor(private readonly o: PartSinkOptions) {
-    super({ objectMode: true, highWaterMark: 4 });
-  }
-
-  override _write(batch: CsvBatch, _enc: BufferEncoding, cb: (err?: Error | null) => void) {
-    this.writeBatch(batch).then(() => cb(), cb);
-  }
-
-  override _final(cb: (err?: Error | null) => void) {
-    (async () => {
-      if (!this.current && this.parts.length === 0 && this.o.writeWhenEmpty) this.current = this.openPart();
-      if (this.current) await this.closePart();
-    })().then(() => cb(), cb);
-  }
-
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void) {
-    const part = this.current;
-    this.current = null;
-    if (!part) return cb(err);
-    part.gzip.destroy();
-    // abort() stops the multipart upload and asks S3 to drop the chunks it already has.
-    part.upload.abort().catch(() => {}).finally(() => cb(err));
-  }
-
-  private async writeBatch(batch: CsvBatch) {
-    const part = (this.current ??= this.openPart());
-    part.rows += batch.rows;
-    if (!part.gzip.write(batch.text)) {
-      // Wait for gzip to drain, unless the upload fails first (then nobody would ever drain it).
-      await Promise.race([once(part.gzip, 'drain'), part.done.then(() => { throw new Error(`The upload of ${part.key} ended early.`); })]);
-    }
-    this.o.onRows(batch.rows);
-    if (part.bytes >= this.o.partBytes) await this.closePart();
-  }
-
-  private openPart(): OpenPart {
-    const key = partKey(this.o.prefix, this.parts.length);
-    const gzip = zlib.createGzip({ level: GZIP_LEVEL });
-    const hash = crypto.createHash('sha256');
-    const part = { key, gzip, rows: 0, bytes: 0, hash } as OpenPart;
-    const tap = new PassThrough();
-    gzip.on('data', (chunk: Buffer) => { hash.update(chunk); part.bytes += chunk.length; });
-    gzip.on('error', (err) => tap.destroy(err));
-    gzip.pipe(tap);
-    part.upload = new Upload({
-      client: this.o.lake.client,
-      params: { Bucket: this.o.lake.bucket, Key: key, Body: tap, ContentType: 'application/gzip' },
-      partSize: UPLOAD_PART_BYTES,
-      queueSize: 2,
-      leavePartsOnError: false,
-    });
-    this.o.written.push(key);
-    part.done = part.upload.done();
-    part.done.catch(() => {}); // observed in writeBatch/closePart; never an unhandled rejection
-    gzip.write(this.o.header);
-    return part;
-  }
-
-  private async closePart() {
-    const part = this.current!;
-    this.current = null;
-    part.gzip.end();
-    await part.done;
-    this.parts.push({ key: part.key, rows: part.rows, bytes: part.bytes, sha256: part.hash.digest('hex') });
-  }
 }
 
 async function putJson(lake: Lake, key: string, value: unknown, written?: string[]) {
