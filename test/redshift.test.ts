@@ -17,7 +17,7 @@ import { loadShopIntoSource } from '../lib/source-load';
 import { extractTablesIntoLake } from '../lib/lake-extract';
 import { listRuns, readManifest } from '../lib/lake-read';
 import { SOURCE_TABLES } from '../lib/lake-format';
-import { redshiftCopySql, redshiftCopyErrorFor, checkIamRole } from '../lib/warehouse/redshift';
+import { redshiftCopySql, redshiftCopyErrorFor, checkIamRole, redshiftAccessProbeSql } from '../lib/warehouse/redshift';
 import { loadLakeIntoStaging, stagingCounts } from '../lib/warehouse/load';
 
 const input = {
@@ -164,4 +164,15 @@ test('on Redshift the load sends one COPY ... MANIFEST per run, empties staging 
     await ctx.close();
     await env.cleanup();
   }
+});
+
+test('doctor\'s probe COPYs a run with NOLOAD into a temporary text table, or lists raw/ when the lake is empty', () => {
+  const base = { bucket: input.bucket, iamRole: input.iamRole, region: input.region };
+  assert.deepEqual(redshiftAccessProbeSql({ ...base, run: { manifestKey: input.manifestKey, columns: ['order_id', 'status'] } }), [
+    'CREATE TEMP TABLE orderhe_copy_probe ("order_id" VARCHAR(65535), "status" VARCHAR(65535))',
+    `COPY orderhe_copy_probe FROM 's3://orderhe-lake/${input.manifestKey}' IAM_ROLE '${input.iamRole}' REGION 'eu-west-1' FORMAT AS CSV GZIP MANIFEST IGNOREHEADER 1 NULL AS '\\N' NOLOAD`,
+    'DROP TABLE orderhe_copy_probe',
+  ]);
+  assert.match(redshiftAccessProbeSql(base)[1], /^COPY orderhe_copy_probe FROM 's3:\/\/orderhe-lake\/raw\/orderhe-doctor-probe-' IAM_ROLE .* NOLOAD$/);
+  assert.throws(() => redshiftAccessProbeSql({ ...base, iamRole: "x' --" }), OrderHeError);
 });

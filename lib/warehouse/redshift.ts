@@ -88,3 +88,46 @@ export function redshiftCopyErrorFor(err: unknown, where: { bucket: string; mani
   }
   return err instanceof Error ? err : new Error(message);
 }
+
+/**
+ * For `npm run doctor`: proves the IAM role can read the lake before any load. With a run in the lake it COPYs that
+ * run's manifest with NOLOAD (Redshift fetches and parses every part, loads nothing) into a temporary table of text
+ * columns; with an empty lake it lists the raw/ prefix, which needs the same s3:ListBucket. Returns the statements.
+ */
+export function redshiftAccessProbeSql(input: { bucket: string; iamRole: string; region: string; run?: { manifestKey: string; columns: readonly string[] } }): string[] {
+  const auth = `IAM_ROLE '${checkIamRole(input.iamRole)}' REGION '${checkRegion(input.region)}'`;
+  const bucket = checkBucket(input.bucket);
+  if (input.run) {
+    const cols = input.run.columns.map((c) => `${quotePgIdent(c, 'column')} VARCHAR(65535)`).join(', ');
+    return [
+      `CREATE TEMP TABLE orderhe_copy_probe (${cols})`,
+      `COPY orderhe_copy_probe FROM 's3://${bucket}/${checkManifestKey(input.run.manifestKey)}' ${auth} FORMAT AS CSV GZIP MANIFEST IGNOREHEADER 1 NULL AS '\\N' NOLOAD`,
+      'DROP TABLE orderhe_copy_probe',
+    ];
+  }
+  return [
+    'CREATE TEMP TABLE orderhe_copy_probe (line VARCHAR(65535))',
+    // No object has this prefix: Redshift answers "prefix does not exist" when it may list, "Access Denied" when not.
+    `COPY orderhe_copy_probe FROM 's3://${bucket}/raw/orderhe-doctor-probe-' ${auth} FORMAT AS CSV NOLOAD`,
+    'DROP TABLE orderhe_copy_probe',
+  ];
+}
+
+/** Runs the probe on a Redshift connection: resolves with what it proved, or throws key issue 2 with its fix. */
+export async function probeRedshiftLakeAccess(db: { exec(sql: string): Promise<void> }, input: Parameters<typeof redshiftAccessProbeSql>[0]): Promise<string> {
+  const [create, copy, drop] = redshiftAccessProbeSql(input);
+  await db.exec(create);
+  const where = { bucket: input.bucket, manifestKey: input.run?.manifestKey ?? 'raw/', iamRole: input.iamRole };
+  try {
+    await db.exec(copy);
+    return `IAM role ${input.iamRole} can read ${input.run ? `s3://${input.bucket}/${input.run.manifestKey} and its parts` : `s3://${input.bucket}/raw/`}`;
+  } catch (err) {
+    const message = (err as Error).message ?? '';
+    if (!input.run && /prefix .* does not exist|does not exist/i.test(message) && !/access denied/i.test(message)) {
+      return `IAM role ${input.iamRole} can list s3://${input.bucket}/raw/ (the lake holds no run yet to test reading)`;
+    }
+    throw redshiftCopyErrorFor(err, where);
+  } finally {
+    await db.exec(drop).catch(() => {});
+  }
+}
