@@ -47,7 +47,6 @@ export const DIRTY_RATES = {
 export const VALID_EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 
 export type OrderStatus = 'placed' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'refunded';
-export const OPEN_STATUSES: readonly OrderStatus[] = ['placed', 'paid', 'shipped', 'delivered'];
 
 const BASKET = new WeightedChoice([45, 25, 14, 8, 4, 2, 1, 1]);
 const QUANTITY = new WeightedChoice([80, 13, 4, 2, 1]);
