@@ -82,31 +82,77 @@ export async function reconcileStagingWithManifest(db: Warehouse): Promise<Quali
   return checks;
 }
 
-/** Staging ↔ core: every staged key is in core after the merge, and the latest staged amounts are core's. */
-export async function reconcileCoreWithStaging(db: Warehouse, tables: readonly SourceTable[]): Promise<QualityCheck[]> {
-  const checks: QualityCheck[] = [];
+/** The money column reconciled for a source table, if any. */
+const AMOUNT_OF: Partial<Record<SourceTable, string>> = { orders: 'total_amount', order_items: 'line_amount', payments: 'amount' };
+
+/** What core held for the staged tables just before the merge: the baseline `reconcileCoreWithStaging` compares against. */
+export interface CoreBaseline {
+  table: SourceTable;
+  /** Core rows (current versions for customers) and their amount before the merge. */
+  rows: number;
+  amount: string | null;
+  /** Distinct keys in staging, how many of them core already held, and those rows' amount. */
+  stagedKeys: number;
+  knownKeys: number;
+  knownAmount: string | null;
+  /** The amount of the latest staged version of each key. */
+  stagedAmount: string | null;
+}
+
+/**
+ * Reads the baseline before the merge. Everything here costs one pass over staging plus one over core:
+ * GROUP BY rather than COUNT(DISTINCT), which PostgreSQL sorts instead of hashing.
+ */
+export async function snapshotCoreBeforeMerge(db: Warehouse, tables: readonly SourceTable[]): Promise<CoreBaseline[]> {
+  const out: CoreBaseline[] = [];
   for (const t of tables) {
     const { table, key, current } = CORE_TABLE_OF[t];
-    // GROUP BY rather than COUNT(DISTINCT): PostgreSQL hashes the former and sorts the latter.
-    const [row] = await db.query<{ staged: string; missing: string }>(
-      `SELECT COUNT(*) AS staged, SUM(CASE WHEN c.${key} IS NULL THEN 1 ELSE 0 END) AS missing
-       FROM (SELECT ${key} FROM staging.${t} GROUP BY ${key}) s
-       LEFT JOIN (SELECT ${key} FROM ${table}${current ? ` WHERE ${current}` : ''}) c ON c.${key} = s.${key}`);
-    checks.push(equal('staging ↔ core keys merged', table, 0, num(row.missing), `${num(row.staged)} staged keys, those missing from core counted`));
+    const amount = AMOUNT_OF[t];
+    const where = current ? ` WHERE ${current}` : '';
+    const and = current ? ` AND ${current}` : '';
+    const [core] = await db.query<{ n: string; amount: string | null }>(`SELECT COUNT(*) AS n, ${amount ? `SUM(${amount})` : 'NULL'} AS amount FROM ${table}${where}`);
+    const [staged] = await db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM (SELECT ${key} FROM staging.${t} GROUP BY ${key}) s`);
+    const [known] = await db.query<{ n: string; amount: string | null }>(
+      `SELECT COUNT(*) AS n, ${amount ? `SUM(c.${amount})` : 'NULL'} AS amount FROM ${table} c WHERE c.${key} IN (SELECT ${key} FROM staging.${t})${and}`);
+    const [latest] = amount
+      ? await db.query<{ amount: string | null }>(
+        `SELECT SUM(${amount}) AS amount FROM (
+           SELECT ${amount}, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY updated_at DESC) AS version_rank FROM staging.${t}) s
+         WHERE version_rank = 1`)
+      : [{ amount: null }];
+    out.push({ table: t, rows: num(core.n), amount: core.amount, stagedKeys: num(staged.n), knownKeys: num(known.n), knownAmount: known.amount, stagedAmount: latest.amount });
   }
-  const amounts: [SourceTable, string][] = [['orders', 'total_amount'], ['order_items', 'line_amount']];
-  for (const [t, column] of amounts) {
-    if (!tables.includes(t)) continue;
-    const { table, key } = CORE_TABLE_OF[t];
-    const [row] = await db.query<{ staged: string; core: string }>(
-      `SELECT (SELECT SUM(${column}) FROM (
-                 SELECT ${column}, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY updated_at DESC) AS version_rank
-                 FROM staging.${t}) s WHERE version_rank = 1) AS staged,
-              (SELECT SUM(c.${column}) FROM ${table} c WHERE c.${key} IN (SELECT ${key} FROM staging.${t})) AS core`);
-    checks.push(equal(`staging ↔ core sum(${column})`, table, moneyText(row.staged), moneyText(row.core), 'latest staged version of each key'));
+  return out;
+}
+
+/**
+ * Staging ↔ core after the merge: core gained exactly the staged keys it did not hold (no key lost, none
+ * doubled), and its total moved by exactly the latest staged amounts minus the amounts they replaced.
+ */
+export async function reconcileCoreWithStaging(db: Warehouse, baseline: readonly CoreBaseline[]): Promise<QualityCheck[]> {
+  const checks: QualityCheck[] = [];
+  for (const b of baseline) {
+    const { table, current } = CORE_TABLE_OF[b.table];
+    const amount = AMOUNT_OF[b.table];
+    const [after] = await db.query<{ n: string; amount: string | null }>(`SELECT COUNT(*) AS n, ${amount ? `SUM(${amount})` : 'NULL'} AS amount FROM ${table}${current ? ` WHERE ${current}` : ''}`);
+    const added = b.stagedKeys - b.knownKeys;
+    checks.push(equal('staging ↔ core rows', table, b.rows + added, num(after.n),
+      `${b.rows} before + ${added} new keys (${b.stagedKeys} staged keys, ${b.knownKeys} of them updates)`));
+    if (amount) {
+      const cents = (v: string | null) => BigInt(moneyText(v).replace('.', ''));
+      const expected = cents(b.amount) - cents(b.knownAmount) + cents(b.stagedAmount);
+      checks.push(equal(`staging ↔ core sum(${amount})`, table, moneyText(fromCents(expected)), moneyText(after.amount),
+        'total before − replaced rows + latest staged versions'));
+    }
   }
   return checks;
 }
+
+const fromCents = (c: bigint) => {
+  const negative = c < 0n;
+  const text = (negative ? -c : c).toString().padStart(3, '0');
+  return `${negative ? '-' : ''}${text.slice(0, -2)}.${text.slice(-2)}`;
+};
 
 const UNIQUE_KEYS: [table: string, key: string][] = [
   ['core.dim_customer', 'customer_key'],

@@ -2,12 +2,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testEnv, ROOT } from './helpers';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { applyBatch, insertRows, nextBatch, smallShop, stageRuns, type Shop } from './staging-fixture';
 import { buildCore, countCore } from '../lib/warehouse/models';
 import { checkWarehouseQuality, moneyText, QualityError, type QualityCheck } from '../lib/quality';
 import { SOURCE_TABLES, TABLE_KEYS } from '../lib/lake-format';
-import type { PipelineContext } from '../lib/context';
+import { openPipeline, type PipelineContext } from '../lib/context';
 import type { Warehouse } from '../lib/warehouse/types';
 
 const env = testEnv('quality');
@@ -119,4 +120,31 @@ test('core and source are reconciled when the source holds the shop, and a diffe
   await source.query('DELETE FROM payments WHERE payment_id = ?', [held.payments[0].payment_id]);
   const failing = (await checkWarehouseQuality(ctx)).filter((c) => c.status === 'fail');
   assert.deepEqual(failing.map((c) => [c.check, c.table]), [['source ↔ core rows', 'core.fct_payments'], ['source ↔ core sum(amount)', 'core.fct_payments']]);
+});
+
+test('a merge that loses rows is caught by the staging ↔ core reconciliation and rolled back', async () => {
+  const before = await countCore(db);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-quality-'));
+  try {
+    fs.cpSync(path.join(ROOT, 'sql'), path.join(root, 'sql'), { recursive: true });
+    // A model bug of the kind that happens: a filter that silently drops the lines with a discount.
+    const merge = path.join(root, 'sql/warehouse/core/merge/05_fct_order_items.sql');
+    fs.writeFileSync(merge, fs.readFileSync(merge, 'utf8').replace('WHERE i.version_rank = 1', 'WHERE i.version_rank = 1 AND i.discount_amount = 0'));
+    const batch = nextBatch(shop, { newOrders: 40 });
+    assert.ok(batch.order_items.some((i) => Number(i.discount_amount) > 0), 'the batch has discounted lines');
+    await stage(batch, 'incremental', 'run-6');
+    const buggy = openPipeline({ config: { ...env.config, projectRoot: root } });
+    try {
+      const err = await buildCore(buggy).then(() => null, (e: unknown) => e);
+      assert.ok(err instanceof QualityError);
+      // (The source of the previous test does not hold this batch either; only the staging checks matter here.)
+      const failed = err.checks.filter((c) => c.status === 'fail' && c.check.startsWith('staging')).map((c) => `${c.table}: ${c.check}`);
+      assert.deepEqual(failed, ['core.fct_order_items: staging ↔ core rows', 'core.fct_order_items: staging ↔ core sum(line_amount)']);
+    } finally {
+      await buggy.close();
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  assert.deepEqual(await countCore(db), before);
 });

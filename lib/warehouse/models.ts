@@ -16,7 +16,7 @@ import { SOURCE_TABLES, type SourceTable } from '../lake-format';
 import { CORE_TABLES, CORE_TABLE_OF } from './core-tables';
 import { orderByDependencies, readSqlModels, sqlPath, type SqlModel } from './sql-files';
 import {
-  assertQuality, checkCore, qualitySummary, reconcileCoreWithSource, reconcileMartWithCore, reconcileCoreWithStaging,
+  assertQuality, checkCore, qualitySummary, reconcileCoreWithSource, reconcileMartWithCore, reconcileCoreWithStaging, snapshotCoreBeforeMerge,
   reconcileStagingWithManifest, type QualityCheck,
 } from '../quality';
 
@@ -101,6 +101,9 @@ async function mergePendingRuns(tx: Warehouse, plan: CorePlan, projectRoot: stri
     // DELETE, not TRUNCATE: Redshift's TRUNCATE commits the open transaction, which would publish a half-built core.
     for (const table of CORE_TABLES) await tx.exec(`DELETE FROM ${table}`);
   }
+  // Staging was just loaded: give the planner its real size before joining it (Redshift analyzes COPY targets itself).
+  if (tx.driver !== 'redshift') for (const t of plan.tables) await tx.exec(`ANALYZE staging.${t}`);
+  const baseline = await snapshotCoreBeforeMerge(tx, plan.tables);
   const merges = coreMergeModels(projectRoot).filter((m) => mergeRuns(m, plan.tables));
   let done = 0;
   for (const m of merges) {
@@ -117,6 +120,7 @@ async function mergePendingRuns(tx: Warehouse, plan: CorePlan, projectRoot: stri
   await tx.exec(`INSERT INTO core.loaded_runs (table_name, run_id, lineage, kind, record_count)
                  SELECT table_name, run_id, lineage, kind, record_count FROM staging.pending_runs`);
   await tx.exec('DELETE FROM staging.pending_runs');
+  return baseline;
 }
 
 /**
@@ -142,8 +146,8 @@ export async function buildCore(ctx: PipelineContext): Promise<StepResult> {
       checks.push(...(await reconcileStagingWithManifest(tx)));
       // Stop before touching core when staging does not hold what the manifests announced.
       assertQuality('warehouse load (manifest ↔ staging)', checks);
-      await mergePendingRuns(tx, plan, root, ctx.progress);
-      checks.push(...(await reconcileCoreWithStaging(tx, plan.tables)));
+      const baseline = await mergePendingRuns(tx, plan, root, ctx.progress);
+      checks.push(...(await reconcileCoreWithStaging(tx, baseline)));
       checks.push(...(await checkCore(tx)));
       checks.push(...(await reconcileCoreWithSource(ctx, tx)));
       assertQuality('core merge', checks);
