@@ -1,0 +1,176 @@
+/**
+ * `npm run bench`: every stage on the same generated data, beside the native bulk tool on the same files, in the
+ * same run. Ratios, not absolute times: the machine is shared and noisy, so a ratio of ours to the native tool
+ * measured minutes apart says more than seconds do. Stages shorter than a few seconds are repeated and the
+ * median is reported.
+ *
+ *   mysql_load      mysql2 LOAD DATA LOCAL INFILE from our streams  vs  mariadb CLI LOAD DATA LOCAL INFILE
+ *   lake_extract    mysql2 stream → CSV → gzip → S3 multipart         vs  mariadb --batch -e 'SELECT …' | gzip > file
+ *   warehouse_copy  S3 → sha256 → gunzip → COPY FROM STDIN            vs  psql \copy of the same parts, gunzipped
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { pipeline } from 'node:stream/promises';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import type { PipelineContext } from './context';
+import type { RunOptions } from './steps';
+import { benchSourceSteps } from './source-bench';
+import { extractSourceIntoLake } from './lake-extract';
+import { openPartStream } from './lake-read';
+import { EXTRACT_STATE_KEY, SOURCE_TABLES } from './lake-format';
+import { loadLakeIntoStaging, planWarehouseLoad } from './warehouse/load';
+import { buildCore, buildMart } from './warehouse/models';
+import { checkIdent, quotePgIdent } from './identifiers';
+
+const run = promisify(execFile);
+
+export interface BenchStage {
+  name: 'generate' | 'mysql_load' | 'lake_extract' | 'warehouse_copy' | 'mart_build' | 'row_by_row_insert';
+  rows: number;
+  seconds: number;
+  rowsPerSec: number;
+  MBPerSec?: number;
+  baselineRowsPerSec?: number;
+  /** ours / baseline rows per second; 1.0 = as fast as the native tool. */
+  ratio?: number;
+  baseline?: string;
+  repeats?: number;
+}
+
+export interface BenchReport {
+  orders: number;
+  stages: BenchStage[];
+  /** The pipeline's own stages added up (generate, load, extract, COPY, core + mart): what `npm run pipeline` costs. */
+  totalSeconds: number;
+  /** The whole bench, baselines and repeats included. */
+  benchSeconds: number;
+  peakRssMB: number;
+}
+
+const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x: number, d = 2) => Number(x.toFixed(d));
+const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+/** Times `fn`; when a run is short, runs it again (up to `max` times) and keeps the median. */
+async function timed(fn: () => Promise<void>, max = 3, shortSeconds = 3): Promise<{ seconds: number; repeats: number }> {
+  const times: number[] = [];
+  do {
+    const t = process.hrtime.bigint();
+    await fn();
+    times.push(since(t));
+  } while (times.length < max && times[times.length - 1] < shortSeconds);
+  return { seconds: median(times), repeats: times.length };
+}
+
+function stage(name: BenchStage['name'], rows: number, seconds: number, extra: Partial<BenchStage> = {}): BenchStage {
+  const s: BenchStage = { name, rows, seconds: round(seconds, 3), rowsPerSec: Math.round(rows / seconds), ...extra };
+  if (s.baselineRowsPerSec) s.ratio = round(s.rowsPerSec / s.baselineRowsPerSec);
+  return s;
+}
+
+async function sh(script: string, env: NodeJS.ProcessEnv) {
+  await run('bash', ['-o', 'pipefail', '-c', script], { env: { ...process.env, ...env }, maxBuffer: 1 << 20 });
+}
+
+/** The native extract: the mariadb client's tab-separated batch output, gzipped, one file per table. */
+async function nativeExtract(ctx: PipelineContext, dir: string): Promise<number> {
+  const cfg = ctx.config.source;
+  let bytes = 0;
+  for (const table of SOURCE_TABLES) {
+    const out = path.join(dir, `${table}.tsv.gz`);
+    await sh(`mariadb --batch --quick -h "$H" -P "$P" -u "$U" "$D" -e "SELECT * FROM ${checkIdent(table, 'table')}" | gzip -c > "$OUT"`,
+      { H: cfg.host, P: String(cfg.port), U: cfg.user, D: cfg.database, MYSQL_PWD: cfg.password, OUT: out });
+    bytes += fs.statSync(out).size;
+  }
+  return bytes;
+}
+
+/** psql \copy of the very parts the pipeline loads, gunzipped beforehand (not timed), into a scratch schema. */
+async function nativeCopy(ctx: PipelineContext, dir: string): Promise<() => Promise<void>> {
+  const lake = await ctx.lake();
+  const db = await ctx.warehouse();
+  const plan = await planWarehouseLoad(lake, db);
+  const w = ctx.config.warehouse;
+  await db.exec('DROP SCHEMA IF EXISTS bench_native CASCADE; CREATE SCHEMA bench_native');
+  const commands: string[] = [];
+  let i = 0;
+  for (const runToLoad of plan.runs) {
+    await db.exec(`CREATE TABLE IF NOT EXISTS bench_native.${quotePgIdent(runToLoad.table, 'table')} (LIKE staging.${quotePgIdent(runToLoad.table, 'table')})`);
+    for (const part of runToLoad.parts) {
+      const file = path.join(dir, `part-${i++}.csv`);
+      await pipeline(await openPartStream(lake, part, { gunzip: true }), fs.createWriteStream(file));
+      const cols = runToLoad.columns.map((c) => quotePgIdent(c, 'column')).join(', ');
+      commands.push(`\\copy bench_native.${runToLoad.table} (${cols}) FROM '${file}' WITH (FORMAT csv, HEADER true, NULL '\\N')`);
+    }
+  }
+  const script = path.join(dir, 'copy.sql');
+  fs.writeFileSync(script, ['BEGIN;', ...SOURCE_TABLES.map((t) => `TRUNCATE bench_native.${t};`), ...commands, 'COMMIT;'].join('\n') + '\n');
+  return () => sh(`psql -X -q -v ON_ERROR_STOP=1 -h "$H" -p "$P" -U "$U" -d "$D" -f "$F" > /dev/null`,
+    { H: w.host, P: String(w.port), U: w.user, D: w.database, PGPASSWORD: w.password, F: script });
+}
+
+export async function runBench(ctx: PipelineContext, options: RunOptions, log: (line: string) => void = () => {}): Promise<BenchReport> {
+  const started = process.hrtime.bigint();
+  const stages: BenchStage[] = [];
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-bench-'));
+  try {
+    log(`generate and load ${options.orders.toLocaleString('en-US')} orders (beside the mariadb CLI)…`);
+    const src = await benchSourceSteps(ctx, options);
+    stages.push(stage('generate', src.generate.rows, src.generate.seconds));
+    const cli = 'skipped' in src.cli ? undefined : src.cli;
+    stages.push(stage('mysql_load', src.load.rows, src.load.seconds, cli ? { baselineRowsPerSec: cli.rowsPerSec, baseline: `${cli.client} LOAD DATA LOCAL INFILE` } : { baseline: (src.cli as { skipped: string }).skipped }));
+    stages.push(stage('row_by_row_insert', src.rowByRow.rows, src.rowByRow.seconds, { baseline: 'the original project: one INSERT per row (a sample of orders)' }));
+
+    log('extract into the lake (beside mariadb --batch | gzip)…');
+    const lake = await ctx.lake();
+    let extractRows = 0;
+    let extractBytes = 0;
+    const ours = await timed(async () => {
+      // Without extract state the next run is full again, so every repeat does the same work.
+      await lake.client.send(new DeleteObjectCommand({ Bucket: lake.bucket, Key: EXTRACT_STATE_KEY }));
+      const r = await extractSourceIntoLake(ctx, options);
+      extractRows = r.rows;
+      const detail = (r.detail ?? {}) as Record<string, { bytes?: number }>;
+      extractBytes = Object.values(detail).reduce((n, t) => n + (t?.bytes ?? 0), 0);
+    });
+    let nativeBytes = 0;
+    const native = await timed(async () => { nativeBytes = await nativeExtract(ctx, scratch); });
+    stages.push(stage('lake_extract', extractRows, ours.seconds, {
+      MBPerSec: extractBytes ? round(extractBytes / 1e6 / ours.seconds) : undefined,
+      baselineRowsPerSec: Math.round(extractRows / native.seconds), baseline: `mariadb --batch | gzip (${round(nativeBytes / 1e6, 1)} MB)`, repeats: ours.repeats,
+    }));
+
+    log('COPY into the warehouse (beside psql \\copy)…');
+    let copied = 0;
+    const copy = await timed(async () => { copied = (await loadLakeIntoStaging(ctx)).rows; });
+    const psqlCopy = await nativeCopy(ctx, scratch);
+    const nativeCopyTime = await timed(psqlCopy);
+    await (await ctx.warehouse()).exec('DROP SCHEMA IF EXISTS bench_native CASCADE');
+    stages.push(stage('warehouse_copy', copied, copy.seconds, { baselineRowsPerSec: Math.round(copied / nativeCopyTime.seconds), baseline: 'psql \\copy of the same parts', repeats: copy.repeats }));
+
+    log('merge into core and build the mart…');
+    const t = process.hrtime.bigint();
+    const core = await buildCore(ctx);
+    await buildMart(ctx);
+    stages.push(stage('mart_build', core.rows, since(t), { baseline: 'buildCore + buildMart' }));
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  const pipelineStages = new Set(['generate', 'mysql_load', 'lake_extract', 'warehouse_copy', 'mart_build']);
+  const totalSeconds = round(stages.filter((s) => pipelineStages.has(s.name)).reduce((n, s) => n + s.seconds, 0), 1);
+  return { orders: options.orders, stages, totalSeconds, benchSeconds: round(since(started), 1), peakRssMB: peakRssMB() };
+}
+
+export function benchTable(report: BenchReport): string {
+  const head = ['stage', 'rows', 'seconds', 'rows/s', 'baseline rows/s', 'ours/baseline', 'baseline'];
+  const rows = report.stages.map((s) => [s.name, s.rows.toLocaleString('en-US'), s.seconds.toFixed(2), s.rowsPerSec.toLocaleString('en-US'),
+    s.baselineRowsPerSec?.toLocaleString('en-US') ?? '', s.ratio !== undefined ? `${s.ratio.toFixed(2)}×` : '', s.baseline ?? '']);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line),
+    `pipeline stages ${report.totalSeconds} s (bench ${report.benchSeconds} s) · peak RSS ${report.peakRssMB} MB · ${report.orders.toLocaleString('en-US')} orders`].join('\n');
+}

@@ -1,0 +1,45 @@
+/** npm run bench -- --orders N [--json] [--keep]: stage throughput and peak memory beside the native bulk tools. */
+import { main, parseCli, positiveInt } from './common';
+import { loadConfig } from '../config';
+import { openPipeline } from '../context';
+import { runBench, benchTable } from '../bench';
+import { resetProject } from '../reset';
+import { redact } from '../errors';
+
+const USAGE = `
+Usage: npm run bench -- --orders N [--seed S] [--json] [--keep]
+
+Generates N orders and runs every stage beside the native tool on the same files:
+mariadb LOAD DATA (MySQL load), mariadb --batch | gzip (extract), psql \\copy (warehouse COPY).
+Uses its own databases (orderhe_bench, orderhe_dw_bench), bucket and data folder, dropped at the end
+unless --keep. --json prints one JSON object as the last line.
+`;
+
+main(async () => {
+  const { values } = parseCli({ orders: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } }, USAGE);
+  const base = loadConfig({ profile: values.profile, configFile: values.config });
+  // The bench never touches the learner's data: its own databases, bucket and folder.
+  const env = {
+    ...process.env,
+    MYSQL_DATABASE: `${base.source.database}_bench`,
+    PGDATABASE: `${base.warehouse.database}_bench`,
+    LAKE_BUCKET: `${base.lake.bucket}-bench`,
+    ORDERHE_DATA_DIR: `${base.pipeline.dataDir}/bench`,
+  };
+  const config = loadConfig({ profile: values.profile, configFile: values.config, env });
+  const options = {
+    orders: positiveInt('--orders', values.orders, 100_000, 50_000_000),
+    seed: positiveInt('--seed', values.seed, config.pipeline.seed, 2 ** 32 - 1, 0),
+    locale: config.pipeline.locale,
+  };
+  const log = (s: string) => process.stderr.write(`  ${s}\n`);
+  const ctx = openPipeline({ config });
+  try {
+    const report = await runBench(ctx, options, log);
+    process.stdout.write(benchTable(report) + '\n');
+    if (values.json) process.stdout.write(redact(JSON.stringify(report)) + '\n');
+  } finally {
+    await ctx.close();
+    if (!values.keep) await resetProject(config);
+  }
+});
