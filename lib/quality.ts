@@ -100,27 +100,30 @@ export interface CoreBaseline {
 }
 
 /**
- * Reads the baseline before the merge. Everything here costs one pass over staging plus one over core:
- * GROUP BY rather than COUNT(DISTINCT), which PostgreSQL sorts instead of hashing.
+ * Reads the baseline before the merge: one pass over each staged table, plus two over core unless a replace
+ * has just emptied it. GROUP BY rather than COUNT(DISTINCT), which PostgreSQL sorts instead of hashing.
  */
-export async function snapshotCoreBeforeMerge(db: Warehouse, tables: readonly SourceTable[]): Promise<CoreBaseline[]> {
+export async function snapshotCoreBeforeMerge(db: Warehouse, tables: readonly SourceTable[], options: { coreEmpty?: boolean } = {}): Promise<CoreBaseline[]> {
   const out: CoreBaseline[] = [];
   for (const t of tables) {
     const { table, key, current } = CORE_TABLE_OF[t];
     const amount = AMOUNT_OF[t];
-    const where = current ? ` WHERE ${current}` : '';
-    const and = current ? ` AND ${current}` : '';
-    const [core] = await db.query<{ n: string; amount: string | null }>(`SELECT COUNT(*) AS n, ${amount ? `SUM(${amount})` : 'NULL'} AS amount FROM ${table}${where}`);
-    const [staged] = await db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM (SELECT ${key} FROM staging.${t} GROUP BY ${key}) s`);
-    const [known] = await db.query<{ n: string; amount: string | null }>(
-      `SELECT COUNT(*) AS n, ${amount ? `SUM(c.${amount})` : 'NULL'} AS amount FROM ${table} c WHERE c.${key} IN (SELECT ${key} FROM staging.${t})${and}`);
-    const [latest] = amount
-      ? await db.query<{ amount: string | null }>(
-        `SELECT SUM(${amount}) AS amount FROM (
+    // One pass over staging: the latest version of each key, counted (= distinct keys) and summed.
+    const [staged] = await db.query<{ n: string; amount: string | null }>(amount
+      ? `SELECT COUNT(*) AS n, SUM(${amount}) AS amount FROM (
            SELECT ${amount}, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY updated_at DESC) AS version_rank FROM staging.${t}) s
-         WHERE version_rank = 1`)
-      : [{ amount: null }];
-    out.push({ table: t, rows: num(core.n), amount: core.amount, stagedKeys: num(staged.n), knownKeys: num(known.n), knownAmount: known.amount, stagedAmount: latest.amount });
+         WHERE version_rank = 1`
+      : `SELECT COUNT(*) AS n, NULL AS amount FROM (SELECT ${key} FROM staging.${t} GROUP BY ${key}) s`);
+    const baseline: CoreBaseline = { table: t, rows: 0, amount: null, stagedKeys: num(staged.n), knownKeys: 0, knownAmount: null, stagedAmount: staged.amount };
+    if (!options.coreEmpty) {
+      const where = current ? ` WHERE ${current}` : '';
+      const and = current ? ` AND ${current}` : '';
+      const [core] = await db.query<{ n: string; amount: string | null }>(`SELECT COUNT(*) AS n, ${amount ? `SUM(${amount})` : 'NULL'} AS amount FROM ${table}${where}`);
+      const [known] = await db.query<{ n: string; amount: string | null }>(
+        `SELECT COUNT(*) AS n, ${amount ? `SUM(c.${amount})` : 'NULL'} AS amount FROM ${table} c WHERE c.${key} IN (SELECT ${key} FROM staging.${t})${and}`);
+      Object.assign(baseline, { rows: num(core.n), amount: core.amount, knownKeys: num(known.n), knownAmount: known.amount });
+    }
+    out.push(baseline);
   }
   return out;
 }

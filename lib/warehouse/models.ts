@@ -98,12 +98,13 @@ const mergeRuns = (m: SqlModel, tables: readonly SourceTable[]) => {
 
 async function mergePendingRuns(tx: Warehouse, plan: CorePlan, projectRoot: string, progress: PipelineContext['progress']) {
   if (plan.mode === 'replace') {
-    // DELETE, not TRUNCATE: Redshift's TRUNCATE commits the open transaction, which would publish a half-built core.
-    for (const table of CORE_TABLES) await tx.exec(`DELETE FROM ${table}`);
+    // PostgreSQL's TRUNCATE is transactional and instant (a DELETE of 8 million fact rows is not). Redshift's
+    // TRUNCATE commits the open transaction, which would publish a half-built core, so Redshift DELETEs.
+    for (const table of CORE_TABLES) await tx.exec(`${tx.driver === 'redshift' ? 'DELETE FROM' : 'TRUNCATE'} ${table}`);
   }
   // Staging was just loaded: give the planner its real size before joining it (Redshift analyzes COPY targets itself).
   if (tx.driver !== 'redshift') for (const t of plan.tables) await tx.exec(`ANALYZE staging.${t}`);
-  const baseline = await snapshotCoreBeforeMerge(tx, plan.tables);
+  const baseline = await snapshotCoreBeforeMerge(tx, plan.tables, { coreEmpty: plan.mode === 'replace' });
   const merges = coreMergeModels(projectRoot).filter((m) => mergeRuns(m, plan.tables));
   let done = 0;
   for (const m of merges) {
