@@ -22,14 +22,17 @@ let profileDir: string;
 // Headless Chromium from Debian, quiet and offline: no first-run, sync, component updates or background traffic.
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 
+const CHROMIUM = '/usr/bin/chromium';
+
 before(async () => {
+  assert.ok(fs.existsSync(CHROMIUM), `Chromium is not installed at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
   ctx = env.open();
   // The issue's check: the whole pipeline on 5,000 orders (a few seconds here), ending with the dashboard step.
   const reports = await runPipeline(ctx, { orders: 5000, seed: 42, locale: 'en' });
   result = reports.find((r) => r.step === 'dashboard')!;
   html = fs.readFileSync(path.join(env.dataDir, 'out', 'dashboard.html'), 'utf8');
   profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-chromium-'));
-  browser = await chromium.launchPersistentContext(profileDir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+  browser = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
 });
 
 after(async () => {
