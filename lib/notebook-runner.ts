@@ -31,9 +31,10 @@ export function jupyterPython(): string {
   if (!jupyter) {
     throw new OrderHeError('Jupyter is not installed, so the notebooks cannot be executed.', `${INSTALL_JUPYTER} (Debian/Ubuntu), or pip install nbclient ipykernel.`);
   }
+  // "#!/usr/bin/python3" or "#!/usr/bin/env python3": the last word is the interpreter.
   const shebang = fs.readFileSync(jupyter, 'utf8').split('\n', 1)[0];
   const python = shebang.startsWith('#!') ? shebang.slice(2).trim().split(/\s+/).pop()! : 'python3';
-  const probe = spawnSync(python.endsWith('python3') || python.startsWith('/') ? python : 'python3', ['-c', 'import nbclient, nbformat, ipykernel'], { encoding: 'utf8' });
+  const probe = spawnSync(python, ['-c', 'import nbclient, nbformat, ipykernel'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     throw new OrderHeError(`Jupyter is installed but ${python} cannot import nbclient/ipykernel.`, INSTALL_JUPYTER);
   }
