@@ -59,6 +59,10 @@ async function leftovers() {
 
 before(async () => {
   ctx = env.open();
+});
+
+test('before any extract, the load says the lake is empty and how to fill it', async () => {
+  await assert.rejects(loadLakeIntoStaging(ctx), (err: unknown) => err instanceof OrderHeError && /holds no extract yet/.test(err.message) && /--until lake/.test(err.fix ?? ''));
   await makeShop(shop);
 });
 

@@ -166,6 +166,9 @@ export async function loadLakeIntoStaging(ctx: PipelineContext): Promise<StepRes
   const lake = await ctx.lake();
   await createStagingTables(db, ctx.config.projectRoot);
   const plan = await planWarehouseLoad(lake, db);
+  if (plan.lineage === null) {
+    throw new OrderHeError(`The lake s3://${lake.bucket} holds no extract yet (no state/extract.json), so there is nothing to load.`, 'Extract the source into the lake first: npm run pipeline -- --until lake');
+  }
   const detail = Object.fromEntries(SOURCE_TABLES.map((t) => [t, { runs: 0, rows: 0 }])) as StagingLoadDetail;
   let done = 0;
   ctx.progress('warehouse', 0, plan.totalRows, 'rows');
