@@ -5,6 +5,7 @@
 -- Segments: Champions (r>=4, f>=4), Loyal (r>=3, f>=3), New (r>=4, f<=2), At risk (r<=2, f>=3),
 --   Hibernating (r<=2, f<=2), Needs attention (the rest). Quintiles of tied values split arbitrarily but
 --   deterministically (ties broken by customer_id).
+-- date - date is a whole number of days on PostgreSQL and on Redshift (where DATEDIFF(day, a, b) says the same).
 -- Source: core.fct_orders, core.dim_customer.
 SELECT
   s.customer_id, s.region, s.signup_channel, s.first_order_date, s.last_order_date,
