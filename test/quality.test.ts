@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { applyBatch, insertRows, nextBatch, smallShop, stageRuns, type Shop } from './staging-fixture';
-import { buildCore, countCore } from '../lib/warehouse/models';
+import { buildCore, buildMart, countCore } from '../lib/warehouse/models';
 import { checkWarehouseQuality, moneyText, QualityError, type QualityCheck } from '../lib/quality';
 import { SOURCE_TABLES, TABLE_KEYS } from '../lib/lake-format';
 import { openPipeline, type PipelineContext } from '../lib/context';
@@ -48,6 +48,7 @@ test('money compares as exact text whatever the driver returned', () => {
 test('a clean load passes every check, and the report is rows a notebook can show as a table', async () => {
   await stage(shop, 'full', 'run-1');
   await buildCore(ctx);
+  await buildMart(ctx);
   const checks = await checkWarehouseQuality(ctx);
   assert.ok(checks.length >= 20);
   for (const c of checks) {
@@ -68,14 +69,19 @@ test('a staged row the manifest did not announce stops the merge and leaves core
   assert.ok(pending.length > 0, 'the pending runs stay pending');
 });
 
-test('an order item whose order is missing fails the foreign-key check and nothing is merged', async () => {
+const martRevenue = async () => (await db.query<{ revenue: string; days: string }>('SELECT SUM(revenue) AS revenue, COUNT(*) AS days FROM mart.daily_sales'))[0];
+
+test('an order item whose order is missing fails the foreign-key check; core and the published mart stay as they were', async () => {
   const before = await countCore(db);
+  const martBefore = await martRevenue();
   const batch = nextBatch(shop, { newOrders: 10 });
   batch.order_items.push({ ...batch.order_items[0], order_item_id: 888_888, order_id: 777_777 });
   await stage(batch, 'incremental', 'run-3');
   const failed = await failedChecks();
   assert.deepEqual(failed.map((c) => [c.check, c.table, c.actual]), [['order_id → core.fct_orders', 'core.fct_order_items', 1]]);
   assert.deepEqual(await countCore(db), before);
+  // The pipeline stops at the failed merge, so the mart it published last is what readers still see.
+  assert.deepEqual(await martRevenue(), martBefore);
 });
 
 test('an unknown order status fails the accepted-values check and names the value', async () => {
