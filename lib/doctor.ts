@@ -15,6 +15,8 @@ import { openLake } from './lake';
 import { openWarehouse } from './warehouse';
 import { pgClientConfig, warehouseErrorFor } from './warehouse/postgres';
 import pg from 'pg';
+import { latestRun, readRunRecord } from './lake-read';
+import { probeRedshiftLakeAccess } from './warehouse/redshift';
 
 export interface DoctorCheck {
   part: string;
@@ -123,12 +125,44 @@ export async function checkOutputs(config: OrderHeConfig): Promise<string> {
   return `${out} is writable (dashboard.html and mart CSV exports go there; any BI tool can import the CSVs)`;
 }
 
+/**
+ * Key issue 2 of the original project: Redshift's COPY fails with "Access Denied" when the IAM role attached to
+ * the workgroup may not read the bucket. Redshift itself reads the lake's newest orders run through the role
+ * (COPY ... NOLOAD: nothing is loaded), so a missing s3:GetObject or s3:ListBucket shows up here, not mid-pipeline.
+ */
+export async function checkRedshiftCopy(config: OrderHeConfig): Promise<string> {
+  const w = config.warehouse;
+  const lake = await openLake(config.lake, { create: false });
+  let run: { manifestKey: string; columns: string[] } | undefined;
+  try {
+    const latest = await latestRun(lake, 'orders');
+    if (latest) {
+      const record = await readRunRecord(lake, latest);
+      run = { manifestKey: latest.manifestKey, columns: record.columns.map((c) => c.name) };
+    }
+  } finally {
+    await lake.close();
+  }
+  const client = new pg.Client(pgClientConfig(w));
+  try {
+    await client.connect();
+  } catch (err) {
+    throw warehouseErrorFor(w, err);
+  }
+  try {
+    return await probeRedshiftLakeAccess({ exec: async (sql) => { await client.query(sql); } }, { bucket: config.lake.bucket, iamRole: w.iamRole, region: config.lake.region, run });
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /** Runs every check; never throws. The CLI prints them and exits 1 when any failed. */
 export async function runDoctor(config: OrderHeConfig): Promise<DoctorCheck[]> {
   return [
     await check('MySQL source', () => checkSource(config.source)),
     await check('lake', () => checkLake(config.lake)),
     await check('warehouse', () => checkWarehouse(config.warehouse)),
+    ...(config.warehouse.driver === 'redshift' && config.warehouse.iamRole ? [await check('Redshift COPY', () => checkRedshiftCopy(config))] : []),
     await check('outputs', () => checkOutputs(config)),
   ];
 }
