@@ -13,7 +13,7 @@ import path from 'node:path';
 import { OrderHeError } from '../errors';
 import { quotePgIdent } from '../identifiers';
 import { SOURCE_TABLES, type SourceTable } from '../lake-format';
-import { CORE_TABLES, CORE_TABLE_OF } from './core-tables';
+import { CORE_TABLES } from './core-tables';
 import { orderByDependencies, readSqlModels, sqlPath, type SqlModel } from './sql-files';
 import {
   assertQuality, checkCore, qualitySummary, reconcileCoreWithSource, reconcileMartWithCore, reconcileCoreWithStaging, snapshotCoreBeforeMerge,
@@ -141,6 +141,7 @@ export async function buildCore(ctx: PipelineContext): Promise<StepResult> {
     await tx.exec('LOCK TABLE core.loaded_runs');
     const plan = await planCore(tx);
     const checks: QualityCheck[] = [];
+    let rows = 0;
     // Nothing pending: core is what the last merge checked and committed, so there is nothing to check again
     // (checkWarehouseQuality reports on it any time).
     if (plan.mode !== 'nothing pending') {
@@ -149,12 +150,13 @@ export async function buildCore(ctx: PipelineContext): Promise<StepResult> {
       assertQuality('warehouse load (manifest ↔ staging)', checks);
       const baseline = await mergePendingRuns(tx, plan, root, ctx.progress);
       checks.push(...(await reconcileCoreWithStaging(tx, baseline)));
+      // Rows written: one per distinct staged key (the latest version of each).
+      rows = baseline.reduce((sum, b) => sum + b.stagedKeys, 0);
       checks.push(...(await checkCore(tx)));
       checks.push(...(await reconcileCoreWithSource(ctx, tx)));
       assertQuality('core merge', checks);
     }
     const counts = await countCore(tx);
-    const rows = plan.mode === 'nothing pending' ? 0 : await stagedKeyCount(tx, plan.tables);
     return {
       rows,
       detail: {
@@ -167,16 +169,6 @@ export async function buildCore(ctx: PipelineContext): Promise<StepResult> {
       },
     };
   });
-}
-
-/** Rows written by a merge: one per distinct staged key of the merged tables. */
-async function stagedKeyCount(db: Warehouse, tables: readonly SourceTable[]): Promise<number> {
-  let total = 0;
-  for (const t of tables) {
-    const [row] = await db.query<{ n: string }>(`SELECT COUNT(DISTINCT ${CORE_TABLE_OF[t].key}) AS n FROM staging.${t}`);
-    total += Number(row.n);
-  }
-  return total;
 }
 
 /** The mart models (sql/mart/*.sql, one SELECT per file named for its table), in build order: each after the mart tables it reads. */
