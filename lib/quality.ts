@@ -28,12 +28,12 @@ export type QualityCheck = {
 /** A failed gate: the message names the failures; `checks` holds the whole report. */
 export class QualityError extends OrderHeError {
   readonly checks: QualityCheck[];
-  constructor(stage: string, checks: QualityCheck[]) {
+  constructor(stage: string, checks: QualityCheck[], rerun = 'npm run pipeline -- --from warehouse') {
     const failed = checks.filter((c) => c.status === 'fail');
     const lines = failed.map((c) => `  - ${c.table}: ${c.check}: expected ${c.expected}, got ${c.actual}${c.detail ? ` (${c.detail})` : ''}`);
     super(
       `${stage}: ${failed.length} of ${checks.length} quality checks failed, so nothing was committed and the warehouse is as it was before:\n${lines.join('\n')}`,
-      'Fix the data or the model named above, then rerun: npm run pipeline -- --from warehouse (notebook 06 shows the whole report).',
+      `Fix the data or the model named above, then rerun: ${rerun} (notebook 06 shows the whole report).`,
     );
     this.name = 'QualityError';
     this.checks = checks;
@@ -46,8 +46,8 @@ export function qualitySummary(checks: QualityCheck[]) {
 }
 
 /** Throws QualityError when any check failed. */
-export function assertQuality(stage: string, checks: QualityCheck[]): void {
-  if (checks.some((c) => c.status === 'fail')) throw new QualityError(stage, checks);
+export function assertQuality(stage: string, checks: QualityCheck[], rerun?: string): void {
+  if (checks.some((c) => c.status === 'fail')) throw new QualityError(stage, checks, rerun);
 }
 
 const equal = (check: string, table: string, expected: string | number, actual: string | number, detail = ''): QualityCheck =>

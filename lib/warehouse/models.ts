@@ -214,7 +214,7 @@ export async function buildMart(ctx: PipelineContext): Promise<StepResult> {
       ctx.progress('mart', Object.keys(tables).length, models.length, 'tables');
     }
     const checks = await reconcileMartWithCore(tx, BUILD_SCHEMA);
-    assertQuality('mart build', checks);
+    assertQuality('mart build', checks, 'npm run pipeline -- --from mart');
     await tx.exec('DROP SCHEMA IF EXISTS mart CASCADE');
     await tx.exec(`ALTER SCHEMA ${BUILD_SCHEMA} RENAME TO mart`);
     return { rows, detail: { tables, order: models.map((m) => m.name), quality: { ...qualitySummary(checks), notPassed: checks.filter((c) => c.status !== 'pass') } } };
