@@ -11,7 +11,7 @@ import { openPipeline } from '../lib/context';
 import { lineageText, listMartTables, modelLineage, queryMart } from '../lib/mart';
 import { runPipeline } from '../lib/pipeline';
 import { countSourceRows } from '../lib/source-load';
-import { checkWarehouseQuality } from '../lib/quality';
+import { checkWarehouseQuality, QualityError } from '../lib/quality';
 import { TABLE_KEYS } from '../lib/lake-format';
 import type { PipelineContext } from '../lib/context';
 import type { Warehouse } from '../lib/warehouse/types';
@@ -225,6 +225,31 @@ test('the mart lists its tables with grain, columns and rows, and answers read-o
   assert.deepEqual(lineage.find((l) => l.model === 'mart.rfm_segments')?.reads, ['mart.customer_rfm']);
   assert.ok(lineage.find((l) => l.model === 'core.fct_orders')?.reads.includes('staging.orders'));
   assert.match(lineageText(lineage), /mart\.monthly_sales\s+←  mart\.daily_sales/);
+});
+
+test('a mart whose numbers do not add up to core is not published', async () => {
+  const before = await martCounts();
+  const revenueBefore = await one<{ revenue: string }>('SELECT SUM(revenue) AS revenue FROM mart.daily_sales');
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-mart-'));
+  try {
+    fs.cpSync(path.join(ROOT, 'sql'), path.join(root, 'sql'), { recursive: true });
+    // The classic mistake: summing the order total, cancelled and refunded orders included.
+    const file = path.join(root, 'sql/mart/daily_sales.sql');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('SUM(revenue_amount) AS revenue', 'SUM(total_amount) AS revenue'));
+    const wrong = openPipeline({ config: { ...env.config, projectRoot: root } });
+    try {
+      const err = await buildMart(wrong).then(() => null, (e: unknown) => e);
+      assert.ok(err instanceof QualityError, String(err));
+      assert.deepEqual(err.checks.filter((c) => c.status === 'fail').map((c) => c.table), ['mart.daily_sales', 'mart.monthly_sales']);
+      assert.match(err.fix ?? '', /--from mart/);
+    } finally {
+      await wrong.close();
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  assert.deepEqual(await martCounts(), before);
+  assert.deepEqual(await one('SELECT SUM(revenue) AS revenue FROM mart.daily_sales'), revenueBefore);
 });
 
 test('model files are ordered by the tables they read, and a circle is refused', () => {
