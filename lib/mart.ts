@@ -72,3 +72,47 @@ export function lineageText(lineage: ModelLineage[]): string {
   const width = Math.max(...lineage.map((l) => l.model.length));
   return lineage.map((l) => `${l.model.padEnd(width)}  ←  ${l.reads.join(', ')}`).join('\n');
 }
+
+export interface LineageNode {
+  table: string;
+  schema: string;
+  /** Column of the drawing: 0 for staging, then one more than the deepest table it reads. */
+  depth: number;
+  /** Position in its column, 0..1 from the top. */
+  y: number;
+}
+export interface LineageEdge { from: string; to: string; x: number; y: number; x2: number; y2: number }
+
+/**
+ * The lineage laid out for a drawing: each table one column to the right of everything it reads, tables of a
+ * column spread top to bottom, one edge per read. Plain data; notebook 06 draws it with a vega-lite chart.
+ */
+export function lineageGraph(lineage: ModelLineage[]): { nodes: LineageNode[]; edges: LineageEdge[] } {
+  const reads = new Map(lineage.map((l) => [l.model, l.reads]));
+  const depth = new Map<string, number>();
+  const depthOf = (table: string): number => {
+    if (!depth.has(table)) depth.set(table, reads.has(table) ? 1 + Math.max(0, ...reads.get(table)!.map(depthOf)) : 0);
+    return depth.get(table)!;
+  };
+  const tables = [...new Set([...lineage.flatMap((l) => l.reads), ...lineage.map((l) => l.model)])];
+  tables.forEach(depthOf);
+  const columns = new Map<number, string[]>();
+  for (const t of tables) columns.set(depth.get(t)!, [...(columns.get(depth.get(t)!) ?? []), t]);
+  const nodes: LineageNode[] = [];
+  const at = new Map<string, LineageNode>();
+  // Column by column, each table sits near the average height of what it reads: fewer crossing edges.
+  for (const d of [...columns.keys()].sort((a, b) => a - b)) {
+    const height = (t: string) => {
+      const ys = (reads.get(t) ?? []).map((r) => at.get(r)?.y).filter((y): y is number => y !== undefined);
+      return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : 0;
+    };
+    const members = columns.get(d)!.sort((a, b) => height(a) - height(b) || a.localeCompare(b));
+    members.forEach((t, i) => {
+      const node = { table: t, schema: t.split('.')[0], depth: d, y: (i + 0.5) / members.length };
+      nodes.push(node);
+      at.set(t, node);
+    });
+  }
+  const edges = lineage.flatMap((l) => l.reads.map((r) => ({ from: r, to: l.model, x: at.get(r)!.depth, y: at.get(r)!.y, x2: at.get(l.model)!.depth, y2: at.get(l.model)!.y })));
+  return { nodes, edges };
+}

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { buildCore, buildMart, countCore } from '../lib/warehouse/models';
 import { orderByDependencies, sqlReferences } from '../lib/warehouse/sql-files';
 import { openPipeline } from '../lib/context';
-import { lineageText, listMartTables, modelLineage, queryMart } from '../lib/mart';
+import { lineageGraph, lineageText, listMartTables, modelLineage, queryMart } from '../lib/mart';
 import { runPipeline } from '../lib/pipeline';
 import { countSourceRows } from '../lib/source-load';
 import { checkWarehouseQuality, QualityError } from '../lib/quality';
@@ -306,3 +306,10 @@ for (const profile of ['local', 'embedded'] as const) {
     }
   });
 }
+
+test('the lineage drawing puts every table to the right of the tables it reads', () => {
+  const graph = lineageGraph(modelLineage(ROOT));
+  assert.ok(graph.nodes.some((n) => n.table === 'staging.orders' && n.depth === 0));
+  for (const e of graph.edges) assert.ok(e.x < e.x2, `${e.from} → ${e.to}`);
+  assert.equal(new Set(graph.nodes.map((n) => n.table)).size, graph.nodes.length);
+});
