@@ -288,6 +288,17 @@ export async function checkWarehouseQuality(ctx: PipelineContext): Promise<Quali
 }
 
 /**
+ * Mart ↔ core on the published mart, read-only. Only meaningful right after buildMart: once core has merged
+ * newer runs, the mart is simply older than core until the next build, and these checks say so.
+ */
+export async function checkMartQuality(ctx: PipelineContext): Promise<QualityCheck[]> {
+  const db = await ctx.warehouse();
+  const [mart] = await db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'mart' AND table_name = 'daily_sales'`);
+  if (num(mart.n) === 0) throw new OrderHeError('The mart has not been built yet.', 'Build it: npm run pipeline -- --until mart (or the buildMart cell of notebook 06).');
+  return reconcileMartWithCore(db, 'mart');
+}
+
+/**
  * Mart ↔ core: the mart adds up to what core holds, so a wrong join (fan-out or lost rows) stops the
  * publish. `schema` is where the mart being checked lives: `mart_build` while building, `mart` once published.
  */

@@ -11,7 +11,7 @@ import { openPipeline } from '../lib/context';
 import { lineageGraph, lineageText, listMartTables, modelLineage, queryMart } from '../lib/mart';
 import { runPipeline } from '../lib/pipeline';
 import { countSourceRows } from '../lib/source-load';
-import { checkWarehouseQuality, QualityError } from '../lib/quality';
+import { checkMartQuality, checkWarehouseQuality, QualityError } from '../lib/quality';
 import { TABLE_KEYS } from '../lib/lake-format';
 import type { PipelineContext } from '../lib/context';
 import type { Warehouse } from '../lib/warehouse/types';
@@ -177,6 +177,9 @@ test('the mart is built in dependency order and every table has rows that add up
   assert.ok(Math.abs(Number(segments.share) - 1) < 0.001);
   const margins = await one<{ bad: string }>('SELECT COUNT(*) AS bad FROM mart.category_month WHERE margin <> revenue - cost');
   assert.equal(margins.bad, '0');
+  const published = await checkMartQuality(ctx);
+  assert.ok(published.length >= 8);
+  assert.deepEqual(published.filter((c) => c.status !== 'pass'), []);
 });
 
 test('rebuilding the mart on an unchanged core gives the same tables', async () => {
