@@ -105,15 +105,22 @@ export interface CoreBaseline {
  */
 export async function snapshotCoreBeforeMerge(db: Warehouse, tables: readonly SourceTable[], options: { coreEmpty?: boolean } = {}): Promise<CoreBaseline[]> {
   const out: CoreBaseline[] = [];
+  const runs = await db.query<{ table_name: string; runs: string; records: string }>(
+    'SELECT table_name, COUNT(*) AS runs, SUM(record_count) AS records FROM staging.pending_runs GROUP BY table_name');
   for (const t of tables) {
     const { table, key, current } = CORE_TABLE_OF[t];
     const amount = AMOUNT_OF[t];
-    // One pass over staging: the latest version of each key, counted (= distinct keys) and summed.
-    const [staged] = await db.query<{ n: string; amount: string | null }>(amount
-      ? `SELECT COUNT(*) AS n, SUM(${amount}) AS amount FROM (
-           SELECT ${amount}, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY updated_at DESC) AS version_rank FROM staging.${t}) s
-         WHERE version_rank = 1`
-      : `SELECT COUNT(*) AS n, NULL AS amount FROM (SELECT ${key} FROM staging.${t} GROUP BY ${key}) s`);
+    const pending = runs.find((r) => r.table_name === t);
+    // A single run is one extract of a table with a primary key: every row is a distinct key (the merge must keep
+    // them all, and a row it loses or doubles shows up against the manifest's count), so a plain sum will do.
+    // Several runs may hold several versions of a key: count and sum the latest version of each.
+    const [staged] = pending && num(pending.runs) === 1
+      ? await db.query<{ n: string; amount: string | null }>(`SELECT COUNT(*) AS n, ${amount ? `SUM(${amount})` : 'NULL'} AS amount FROM staging.${t}`)
+      : await db.query<{ n: string; amount: string | null }>(amount
+        ? `SELECT COUNT(*) AS n, SUM(${amount}) AS amount FROM (
+             SELECT ${amount}, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY updated_at DESC) AS version_rank FROM staging.${t}) s
+           WHERE version_rank = 1`
+        : `SELECT COUNT(*) AS n, NULL AS amount FROM (SELECT ${key} FROM staging.${t} GROUP BY ${key}) s`);
     const baseline: CoreBaseline = { table: t, rows: 0, amount: null, stagedKeys: num(staged.n), knownKeys: 0, knownAmount: null, stagedAmount: staged.amount };
     if (!options.coreEmpty) {
       const where = current ? ` WHERE ${current}` : '';
