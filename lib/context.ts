@@ -7,6 +7,7 @@ import { loadConfig, type LoadConfigOptions, type OrderHeConfig } from './config
 import { openSource, type SourceDb } from './source';
 import { openLake, type Lake } from './lake';
 import { openWarehouse, type Warehouse } from './warehouse';
+import { notebookProgress } from './progress';
 
 /** Progress of a long step: called often; the CLI draws a line, a notebook prints every few seconds. */
 export type Progress = (step: string, done: number, total?: number, unit?: string) => void;
@@ -41,7 +42,8 @@ export function openPipeline(options: OpenPipelineOptions = {}): PipelineContext
     source: once(() => openSource(config.source, { create })),
     lake: once(() => openLake(config.lake, { create })),
     warehouse: once(() => openWarehouse(config.warehouse, { create })),
-    progress: options.progress ?? (() => {}),
+    // In a notebook, long steps draw an updating line; elsewhere silence unless the caller (the CLI) passes its own.
+    progress: options.progress ?? notebookProgress(),
     async close() {
       const all = opened.splice(0).reverse();
       const results = await Promise.allSettled(all.map((c) => c.close()));

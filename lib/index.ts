@@ -27,3 +27,4 @@ export * from './explore';
 export * from './warehouse/redshift';
 export * from './warehouse/copy-sql';
 export * from './checkpoints';
+export * from './progress';
