@@ -10,8 +10,9 @@ import { OrderHeError } from './errors';
 import { readGeneratedManifest } from './generate-files';
 import { listRuns, readExtractState } from './lake-read';
 import { SOURCE_TABLES } from './lake-format';
+import { stagingCounts } from './warehouse/load';
 
-export type CheckpointStep = 'generate' | 'source' | 'lake' | 'warehouse' | 'mart' | 'dashboard';
+export type CheckpointStep = 'generate' | 'source' | 'lake' | 'staging' | 'warehouse' | 'mart' | 'dashboard';
 
 export interface CheckpointLine { ok: boolean; text: string; hint?: string }
 
@@ -66,6 +67,13 @@ export async function checkpointLines(ctx: PipelineContext, step: CheckpointStep
         for (const table of SOURCE_TABLES) {
           const runs = await listRuns(lake, { table });
           add(runs.length > 0, `${table}: ${runs.length} run(s) with a manifest`, `Run the extract: no run of ${table} has a manifest.`);
+        }
+      });
+      break;
+    case 'staging':
+      await attempt('staging', 'Run the load cell again (loadLakeIntoStaging).', async () => {
+        for (const c of await stagingCounts(await ctx.warehouse())) {
+          add(c.staged === c.manifest, `staging.${c.table}: ${num(c.staged)} rows from ${c.runs} run(s), manifests say ${num(c.manifest)}`, 'Load again: staging must hold exactly what the manifests list.');
         }
       });
       break;
