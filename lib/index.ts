@@ -28,3 +28,4 @@ export * from './warehouse/redshift';
 export * from './warehouse/copy-sql';
 export * from './checkpoints';
 export * from './progress';
+export * from './notebook-doctor';
