@@ -1,4 +1,5 @@
 -- Merge staging.payments into core.fct_payments (type 1: the latest version of each payment wins).
+-- method and status are copied as they are, like the status history: lib/quality.ts checks their values.
 DELETE FROM core.fct_payments
 USING staging.payments s
 WHERE core.fct_payments.payment_id = s.payment_id;
@@ -6,7 +7,7 @@ WHERE core.fct_payments.payment_id = s.payment_id;
 INSERT INTO core.fct_payments (
   payment_id, order_id, method, status, amount, paid_at, paid_date, created_at, updated_at
 )
-SELECT p.payment_id, p.order_id, LOWER(TRIM(p.method)), LOWER(TRIM(p.status)), p.amount, p.paid_at,
+SELECT p.payment_id, p.order_id, p.method, p.status, p.amount, p.paid_at,
        CAST(p.paid_at AT TIME ZONE 'UTC' AS DATE), p.created_at, p.updated_at
 FROM (
   SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.payment_id ORDER BY s.updated_at DESC) AS version_rank
