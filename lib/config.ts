@@ -85,7 +85,8 @@ const SCHEMA: Record<'source' | 'lake' | 'warehouse' | 'pipeline', Record<string
     dir: { type: 'string', default: 'lake' },
     endpoint: { type: 'string', default: '' },
     region: { type: 'string', default: 'us-east-1' },
-    accessKeyId: { type: 'secret', default: '' },
+    // An access key id is an identifier (it shows in AWS consoles and logs); the secret key is the secret.
+    accessKeyId: { type: 'string', default: '' },
     secretAccessKey: { type: 'secret', default: '' },
     forcePathStyle: { type: 'bool', default: true },
     partSizeMB: { type: 'int', default: 64, min: 1 },

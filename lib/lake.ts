@@ -90,7 +90,9 @@ export function lakeErrorFor(endpoint: string, bucket: string, err: unknown): Er
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
   if (e.name === 'AccessDenied' || e.name === 'InvalidAccessKeyId' || e.name === 'SignatureDoesNotMatch' || status === 403) {
-    return new OrderHeError(`The lake at ${endpoint} denied access to bucket "${bucket}" (${e.name ?? 'HTTP 403'}).`,
+    // A HEAD request has no error body, so the SDK can only say "Unknown" or "Forbidden": show the status instead.
+    const reason = e.name && e.name !== 'Unknown' ? e.name : `HTTP ${status ?? 403}`;
+    return new OrderHeError(`The lake at ${endpoint} denied access to bucket "${bucket}" (${reason}).`,
       'Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), and that the IAM policy in config/iam/pipeline-user-policy.json is attached to that user.', { cause: err });
   }
   return explainConnectionError('lake', endpoint, (err as { cause?: unknown })?.cause ?? err, {

@@ -1,26 +1,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { ROOT, testEnv } from './helpers';
+import { assertPlainFailure, runCli, testEnv } from './helpers';
 
 const t = testEnv('cli');
 after(() => t.cleanup());
 
-function run(script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib/cli', script), ...args], {
-    cwd: ROOT, env: { ...t.env, ...env }, encoding: 'utf8', timeout: 120_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr, all: r.stdout + r.stderr };
-}
-
-/** One or two sentences, a fix, no stack trace. */
-function assertPlainFailure(r: ReturnType<typeof run>, pattern: RegExp) {
-  assert.equal(r.code, 1, r.all);
-  assert.match(r.err, pattern);
-  assert.doesNotMatch(r.all, /\n\s+at .+:\d+:\d+/, 'no stack trace');
-  assert.ok(r.err.trim().split('\n').length <= 3, `short message, got:\n${r.err}`);
-}
+const run = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) => runCli(t, script, args, env);
 
 const badPipelineArgs: [string[], RegExp][] = [
   [['--orders', '0'], /--orders must be at least 1, not 0/],

@@ -3,9 +3,11 @@
  * named after the suite and the process, created by the pipeline and dropped at the end,
  * so a learner's `orderhe` / `orderhe_dw` / `orderhe-lake` are never touched.
  */
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { loadConfig, type OrderHeConfig } from '../lib/config';
@@ -63,4 +65,47 @@ export async function dropTestDatabases(config: OrderHeConfig) {
       await client.end();
     }
   }
+}
+
+export interface CliResult { code: number | null; out: string; err: string; all: string }
+
+/** Runs one of lib/cli/*.ts the way `npm run` does (through tsx), in the suite's environment. */
+export function runCli(t: TestEnv, script: string, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib/cli', script), ...args], {
+    cwd: ROOT, env: { ...t.env, ...env }, encoding: 'utf8', timeout: 300_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr, all: r.stdout + r.stderr };
+}
+
+/** Starts a CLI in the background; `output()` is what it printed so far. */
+export function startCli(t: TestEnv, script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib/cli', script), ...args], { cwd: ROOT, env: { ...t.env, ...env } });
+  let text = '';
+  let errors = '';
+  child.stdout.on('data', (d) => (text += d));
+  child.stderr.on('data', (d) => { text += d; errors += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    output: () => text,
+    errors: () => errors,
+    /** Resolves once the output matches, or rejects when the process ends first. */
+    async waitFor(pattern: RegExp, timeoutMs = 240_000): Promise<void> {
+      const until = Date.now() + timeoutMs;
+      while (!pattern.test(text)) {
+        if (child.exitCode !== null) throw new Error(`exited (${child.exitCode}) before printing ${pattern}:\n${text}`);
+        if (Date.now() > until) throw new Error(`timed out waiting for ${pattern}:\n${text}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+  };
+}
+
+/** One or two sentences, a fix, no stack trace. */
+export function assertPlainFailure(r: CliResult, pattern: RegExp) {
+  assert.equal(r.code, 1, r.all);
+  assert.match(r.err, pattern);
+  assert.doesNotMatch(r.all, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+  assert.ok(r.err.trim().split('\n').length <= 3, `short message, got:\n${r.err}`);
 }
