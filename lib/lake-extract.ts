@@ -59,10 +59,27 @@ export interface LakeExtractResult {
 
 /** Step 3 as the pipeline calls it: every table, parts of lake.partSizeMB gzipped MB. */
 export async function extractSourceIntoLake(ctx: PipelineContext, _options: RunOptions): Promise<StepResult> {
-  const result = await extractTablesIntoLake(ctx);
+  const result = await withSnapshotRetry(() => extractTablesIntoLake(ctx));
   const detail: Record<string, unknown> = { runId: result.runId, lineage: result.lineage };
   for (const t of result.tables) detail[t.table] = { runId: t.runId, kind: t.kind, rows: t.rows, parts: t.parts, bytes: t.bytes };
   return { rows: result.rows, detail };
+}
+
+/**
+ * MariaDB refuses a consistent-snapshot read of a table emptied (TRUNCATE recreates it) just before the snapshot
+ * began, with "Table definition has changed, please retry transaction" (errno 1412): the extract right after a
+ * source reload can meet it on a busy machine. As the message says, a new snapshot a moment later succeeds; a
+ * failed attempt has already removed what it wrote.
+ */
+async function withSnapshotRetry<T>(extract: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await extract();
+    } catch (err) {
+      if ((err as { errno?: number }).errno !== 1412 || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 250 * i));
+    }
+  }
 }
 
 /**
