@@ -11,7 +11,7 @@ import { findProjectRoot } from '../config';
 import { jupyterPython, registerKernel } from '../notebook-runner';
 
 const USAGE = `
-npx tsx lib/cli/kernel.ts [--prefix DIR]
+npm run kernel [-- --prefix DIR]
 
 Registers the tslab TypeScript kernel for your user (or under DIR/share/jupyter).
 `;
