@@ -288,6 +288,9 @@ for (const profile of ['local', 'embedded'] as const) {
       assert.deepEqual(await wh.query('SELECT order_id FROM core.fct_orders GROUP BY order_id HAVING COUNT(*) > 1'), []);
       const mart = await listMartTables(c);
       assert.ok(mart.filter((t) => t.rows > 0).length >= 6);
+      const [days] = await queryMart<{ n: string }>(c, 'SELECT COUNT(*) AS n FROM mart.daily_sales WHERE orders > $1', [0]);
+      assert.ok(Number(days.n) > 0);
+      await assert.rejects(queryMart(c, 'DELETE FROM mart.daily_sales'), /read-only/);
 
       // Again, with nothing new in the source: the lake has no new runs and no count moves.
       await runPipeline(c, options, ['lake', 'warehouse', 'mart']);
