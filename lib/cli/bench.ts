@@ -2,21 +2,23 @@
 import { main, parseCli, positiveInt } from './common';
 import { loadConfig } from '../config';
 import { openPipeline } from '../context';
-import { runBench, benchTable } from '../bench';
+import os from 'node:os';
+import { runBench, benchTable, benchMarkdown, writeBenchMarkdown } from '../bench';
 import { resetProject } from '../reset';
 import { redact } from '../errors';
 
 const USAGE = `
-Usage: npm run bench -- --orders N [--seed S] [--json] [--keep]
+Usage: npm run bench -- --orders N [--seed S] [--json] [--markdown FILE] [--keep]
 
 Generates N orders and runs every stage beside the native tool on the same files:
 mariadb LOAD DATA (MySQL load), mariadb --batch | gzip (extract), psql \\copy (warehouse COPY).
 Uses its own databases (orderhe_bench, orderhe_dw_bench), bucket and data folder, dropped at the end
-unless --keep. --json prints one JSON object as the last line.
+unless --keep. --json prints one JSON object as the last line; --markdown FILE writes
+the table into that file's section for N orders (docs/benchmarks.md).
 `;
 
 main(async () => {
-  const { values } = parseCli({ orders: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } }, USAGE);
+  const { values } = parseCli({ orders: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean', default: false }, markdown: { type: 'string' }, keep: { type: 'boolean', default: false } }, USAGE);
   const base = loadConfig({ profile: values.profile, configFile: values.config });
   // The bench never touches the learner's data: its own databases, bucket and folder.
   const env = {
@@ -37,6 +39,10 @@ main(async () => {
   try {
     const report = await runBench(ctx, options, log);
     process.stdout.write(benchTable(report) + '\n');
+    if (values.markdown) {
+      writeBenchMarkdown(values.markdown, benchMarkdown(report, `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`));
+      log(`wrote the ${options.orders.toLocaleString('en-US')}-order section of ${values.markdown}`);
+    }
     if (values.json) process.stdout.write(redact(JSON.stringify(report)) + '\n');
   } finally {
     await ctx.close();
