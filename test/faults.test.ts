@@ -58,7 +58,7 @@ async function killDuring(step: RegExp, delayMs: number, args: string[]) {
 }
 
 test('a pipeline killed with SIGKILL while loading the source, then run again, ends with the warehouse equal to the source', { timeout: 600_000 }, async () => {
-  await killDuring(/✓ generate/, 300, ['--orders', ORDERS, '--seed', '5']);
+  await killDuring(/✓ generate/, 100, ['--orders', ORDERS, '--seed', '5']);
   const again = runCli(t, 'pipeline.ts', ['--orders', ORDERS, '--seed', '5']);
   assert.equal(again.code, 0, again.all);
   const src = await sourceCounts(t);
@@ -69,7 +69,7 @@ test('a pipeline killed with SIGKILL while loading the source, then run again, e
 
 test('a pipeline killed with SIGKILL during the warehouse load, then run again, ends equal to the source with no duplicates', { timeout: 600_000 }, async () => {
   // An append so the warehouse already holds a published state while the kill happens.
-  await killDuring(/✓ lake/, 150, ['--append', '--days', '3']);
+  await killDuring(/✓ lake/, 20, ['--append', '--days', '20']);
   const [published] = await warehouseQuery<{ n: string }>(t, 'SELECT COUNT(*) AS n FROM mart.daily_sales');
   assert.ok(Number(published.n) > 0, 'the previously published mart is still there after the kill');
   const again = runCli(t, 'pipeline.ts', ['--from', 'lake']);
@@ -80,9 +80,11 @@ test('a pipeline killed with SIGKILL during the warehouse load, then run again, 
 });
 
 test('a second pipeline on the same databases refuses with the first one\'s pid, and never interleaves', { timeout: 600_000 }, async () => {
-  const first = startCli(t, 'pipeline.ts', ['--from', 'warehouse']);
+  // A whole run of a mid-size shop: long enough that the second command starts while the first still holds the lock.
+  const first = startCli(t, 'pipeline.ts', ['--orders', ORDERS, '--seed', '6']);
   await first.waitFor(/Order-He pipeline/);
   const second = runCli(t, 'pipeline.ts', ['--from', 'warehouse']);
+  assert.equal(first.child.exitCode, null, 'the first pipeline was still running when the second was refused');
   assertPlainFailure(second, new RegExp(`Another pipeline \\(pid ${first.child.pid}, started .*\\) is running on the same databases`));
   assert.equal(await first.exited, 0, first.output());
 });
