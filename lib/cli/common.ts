@@ -11,11 +11,15 @@ export const COMMON_OPTIONS = {
 } as const;
 
 export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(options: T, usage: string, argv = process.argv.slice(2)) {
-  // "--orders -5" would read -5 as an option; pass it as a value so it gets the real message ("must be at least 1").
-  argv = argv.map((a, i) => (i > 0 && /^-\d/.test(a) && argv[i - 1].startsWith('--') ? `\0${a}` : a))
-    .reduce<string[]>((out, a) => (a.startsWith('\0') ? [...out.slice(0, -1), `${out[out.length - 1]}=${a.slice(1)}`] : [...out, a]), []);
+  // "--orders -5": parseArgs would take -5 for an option; join it to its flag so it gets the real message ("must be at least 1").
+  const args: string[] = [];
+  for (const a of argv) {
+    const flag = args[args.length - 1];
+    if (/^-\d/.test(a) && flag?.startsWith('--') && !flag.includes('=')) args[args.length - 1] = `${flag}=${a}`;
+    else args.push(a);
+  }
   try {
-    const parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: true });
+    const parsed = parseArgs({ args, options: { ...COMMON_OPTIONS, ...options }, strict: true, allowPositionals: true });
     if ((parsed.values as { help?: boolean }).help) {
       process.stdout.write(usage.trim() + '\n');
       process.exit(0);
@@ -68,7 +72,7 @@ export function clearProgress() {
 /** Parses a whole number flag (at least `min`, default 1), refusing zero, negatives, fractions and absurd sizes in one sentence. */
 export function positiveInt(flag: string, value: string | undefined, fallback: number, max: number, min = 1): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value.trim())) throw new OrderHeError(`${flag} must be a whole number, not "${value}".`, `For example ${flag} 1000.`);
+  if (!/^-?\d+$/.test(value.trim())) throw new OrderHeError(`${flag} must be a whole number, not "${value}".`, `For example ${flag} 1000.`);
   const n = Number(value);
   if (n < min) throw new OrderHeError(`${flag} must be at least ${min}, not ${n}.`, `For example ${flag} 1000.`);
   if (n > max) throw new OrderHeError(`${flag} ${n} is more than this workbook handles (${max.toLocaleString('en-US')}).`, `Use ${flag} ${max} or less.`);
