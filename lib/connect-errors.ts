@@ -25,7 +25,7 @@ export function explainConnectionError(part: Part, where: string, err: unknown, 
       'On AWS this is usually a security group without an inbound rule for your IP on that port (RDS: MySQL/Aurora 3306; Redshift: 5439), or a Redshift workgroup that is not publicly accessible.', { cause: err });
   }
   if (code === 'ER_ACCESS_DENIED_ERROR' || code === '28P01' || code === '28000' || /password authentication failed|Access denied for user/i.test(msg)) {
-    return new OrderHeError(`The ${part} at ${where} refused the login for user "${hints.user ?? '?'}" (wrong user or password).`,
+    return new OrderHeError(`The ${part} at ${where} refused the login for user "${hints.user ?? '?'}": check the user name and password.`,
       part === 'MySQL source' ? 'Set MYSQL_USER / MYSQL_PASSWORD to an account that exists (mariadb -uroot -e "SELECT user,host FROM mysql.user").' : 'Set PGUSER / PGPASSWORD to a role that exists (psql -c "\\du").', { cause: err });
   }
   if (code === 'ER_DBACCESS_DENIED_ERROR' || code === '42501') {
