@@ -6,15 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import mysql from 'mysql2/promise';
 import { PutObjectCommand, GetObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { OrderHeConfig } from './config';
 import { OrderHeError, describeError } from './errors';
-import { mysqlOptions, sourceErrorFor } from './source';
+import { withSourceServer } from './source';
 import { openLake } from './lake';
 import { openWarehouse } from './warehouse';
-import { pgClientConfig, warehouseErrorFor } from './warehouse/postgres';
-import pg from 'pg';
+import { withWarehouseServer } from './warehouse/postgres';
 import { latestRun, readRunRecord } from './lake-read';
 import { probeRedshiftLakeAccess } from './warehouse/redshift';
 
@@ -36,13 +34,7 @@ async function check(part: string, run: () => Promise<string>): Promise<DoctorCh
 }
 
 export async function checkSource(cfg: OrderHeConfig['source']): Promise<string> {
-  let conn: mysql.Connection;
-  try {
-    conn = await mysql.createConnection({ ...mysqlOptions(cfg), database: undefined });
-  } catch (err) {
-    throw sourceErrorFor(cfg, err);
-  }
-  try {
+  return withSourceServer(cfg, async (conn) => {
     const [[vars]] = (await conn.query('SELECT VERSION() AS version, @@local_infile AS local_infile')) as unknown as [{ version: string; local_infile: number }[]];
     const [found] = (await conn.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = ?', [cfg.database])) as unknown as [unknown[]];
     const [grants] = (await conn.query('SHOW GRANTS')) as unknown as [Record<string, string>[]];
@@ -55,9 +47,7 @@ export async function checkSource(cfg: OrderHeConfig['source']): Promise<string>
       throw new OrderHeError(`MySQL has local_infile OFF, so the bulk load (LOAD DATA LOCAL INFILE) is refused.`, 'As an admin: SET GLOBAL local_infile = 1; (on RDS: set local_infile=1 in the DB parameter group).');
     }
     return `${cfg.host}:${cfg.port} as ${cfg.user}, ${vars.version}, database ${cfg.database} ${found.length ? 'exists' : 'will be created'}, local_infile ON`;
-  } finally {
-    await conn.end();
-  }
+  });
 }
 
 export async function checkLake(cfg: OrderHeConfig['lake']): Promise<string> {
@@ -91,13 +81,7 @@ export async function checkWarehouse(cfg: OrderHeConfig['warehouse']): Promise<s
       await w.close();
     }
   }
-  const admin = new pg.Client(pgClientConfig(cfg, cfg.driver === 'redshift' ? cfg.database : 'postgres'));
-  try {
-    await admin.connect();
-  } catch (err) {
-    throw warehouseErrorFor(cfg, err);
-  }
-  try {
+  return withWarehouseServer(cfg, async (admin) => {
     const version = (await admin.query('SELECT version() AS v')).rows[0].v as string;
     const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.database])).rowCount! > 0;
     const role = (await admin.query('SELECT rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user')).rows[0] as { rolcreatedb?: boolean; rolsuper?: boolean } | undefined;
@@ -108,9 +92,7 @@ export async function checkWarehouse(cfg: OrderHeConfig['warehouse']): Promise<s
       throw new OrderHeError('warehouse.iamRole is empty, so Redshift COPY cannot read the lake.', 'Set REDSHIFT_IAM_ROLE to the ARN of a role attached to the workgroup with config/iam/redshift-copy-role-policy.json.');
     }
     return `${cfg.host}:${cfg.port} as ${cfg.user}, ${version.split(' on ')[0]}, database ${cfg.database} ${exists ? 'exists' : 'will be created'}`;
-  } finally {
-    await admin.end().catch(() => {});
-  }
+  });
 }
 
 export async function checkOutputs(config: OrderHeConfig): Promise<string> {
@@ -143,17 +125,8 @@ export async function checkRedshiftCopy(config: OrderHeConfig): Promise<string> 
   } finally {
     await lake.close();
   }
-  const client = new pg.Client(pgClientConfig(w));
-  try {
-    await client.connect();
-  } catch (err) {
-    throw warehouseErrorFor(w, err);
-  }
-  try {
-    return await probeRedshiftLakeAccess({ exec: async (sql) => { await client.query(sql); } }, { bucket: config.lake.bucket, iamRole: w.iamRole, region: config.lake.region, run });
-  } finally {
-    await client.end().catch(() => {});
-  }
+  return withWarehouseServer(w, (client) =>
+    probeRedshiftLakeAccess({ exec: async (sql) => { await client.query(sql); } }, { bucket: config.lake.bucket, iamRole: w.iamRole, region: config.lake.region, run }), w.database);
 }
 
 /** Runs every check; never throws. The CLI prints them and exits 1 when any failed. */

@@ -4,13 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { ListObjectsV2Command, DeleteObjectsCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
 import type { OrderHeConfig } from './config';
-import { mysqlOptions, sourceErrorFor } from './source';
+import { withSourceServer } from './source';
 import { openLake } from './lake';
-import { pgClientConfig, warehouseErrorFor } from './warehouse/postgres';
+import { withWarehouseServer } from './warehouse/postgres';
 import { quoteMysqlIdent, quotePgIdent } from './identifiers';
 
 /** What reset would remove, for the confirmation prompt. */
@@ -28,13 +26,7 @@ export function resetPlan(config: OrderHeConfig): string[] {
 
 export async function resetProject(config: OrderHeConfig, log: (s: string) => void = () => {}): Promise<void> {
   const src = config.source;
-  try {
-    const conn = await mysql.createConnection({ ...mysqlOptions(src), database: undefined });
-    await conn.query(`DROP DATABASE IF EXISTS ${quoteMysqlIdent(src.database, 'source.database')}`);
-    await conn.end();
-  } catch (err) {
-    throw sourceErrorFor(src, err);
-  }
+  await withSourceServer(src, (conn) => conn.query(`DROP DATABASE IF EXISTS ${quoteMysqlIdent(src.database, 'source.database')}`));
   log(`dropped MySQL database ${src.database}`);
 
   const w = config.warehouse;
@@ -42,13 +34,7 @@ export async function resetProject(config: OrderHeConfig, log: (s: string) => vo
     fs.rmSync(w.dir, { recursive: true, force: true });
     log(`removed PGlite files in ${w.dir}`);
   } else {
-    const client = new pg.Client(pgClientConfig(w, w.driver === 'redshift' ? w.database : 'postgres'));
-    try {
-      await client.connect();
-    } catch (err) {
-      throw warehouseErrorFor(w, err);
-    }
-    try {
+    await withWarehouseServer(w, async (client) => {
       if (w.driver === 'redshift') {
         for (const schema of ['mart', 'core', 'staging']) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
         log(`dropped schemas mart, core, staging in ${w.database}`);
@@ -56,9 +42,7 @@ export async function resetProject(config: OrderHeConfig, log: (s: string) => vo
         await client.query(`DROP DATABASE IF EXISTS ${quotePgIdent(w.database, 'warehouse.database')} WITH (FORCE)`);
         log(`dropped PostgreSQL database ${w.database}`);
       }
-    } finally {
-      await client.end().catch(() => {});
-    }
+    });
   }
 
   if (config.lake.kind === 'embedded') {

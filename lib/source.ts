@@ -44,25 +44,35 @@ export function sourceErrorFor(cfg: SourceConfig, err: unknown): Error {
   }) ?? (err as Error);
 }
 
-/** Opens the source, creating its database when `create` is set (the pipeline) and failing clearly when not (readers). */
-export async function openSource(cfg: SourceConfig, options: { create?: boolean } = {}): Promise<SourceDb> {
-  const db = quoteMysqlIdent(cfg.database, 'source.database');
+/**
+ * Runs `fn` on one connection to the MySQL server with no database selected (to create, check or drop the
+ * source database), always closing it. Any failure, connecting or inside `fn`, reads as the source's own.
+ */
+export async function withSourceServer<T>(cfg: SourceConfig, fn: (conn: mysql.Connection) => Promise<T>): Promise<T> {
   try {
-    const admin = await mysql.createConnection({ ...mysqlOptions(cfg), database: undefined });
+    const conn = await mysql.createConnection({ ...mysqlOptions(cfg), database: undefined });
     try {
-      if (options.create) await admin.query(`CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-      else {
-        const [rows] = await admin.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = ?', [cfg.database]);
-        if ((rows as unknown[]).length === 0) {
-          throw new OrderHeError(`The MySQL database "${cfg.database}" does not exist yet.`, 'Run the pipeline first: npm run pipeline -- --until source');
-        }
-      }
+      return await fn(conn);
     } finally {
-      await admin.end();
+      await conn.end().catch(() => {});
     }
   } catch (err) {
     throw sourceErrorFor(cfg, err);
   }
+}
+
+/** Opens the source, creating its database when `create` is set (the pipeline) and failing clearly when not (readers). */
+export async function openSource(cfg: SourceConfig, options: { create?: boolean } = {}): Promise<SourceDb> {
+  const db = quoteMysqlIdent(cfg.database, 'source.database');
+  await withSourceServer(cfg, async (admin) => {
+    if (options.create) await admin.query(`CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    else {
+      const [rows] = await admin.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = ?', [cfg.database]);
+      if ((rows as unknown[]).length === 0) {
+        throw new OrderHeError(`The MySQL database "${cfg.database}" does not exist yet.`, 'Run the pipeline first: npm run pipeline -- --until source');
+      }
+    }
+  });
   const pool = mysql.createPool({ ...mysqlOptions(cfg), database: cfg.database });
   return { pool, database: cfg.database, close: () => pool.end() };
 }

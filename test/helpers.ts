@@ -8,10 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { loadConfig, type OrderHeConfig } from '../lib/config';
 import { openPipeline, type PipelineContext } from '../lib/context';
+import { resetProject } from '../lib/reset';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -49,22 +48,9 @@ export function testEnv(suite: string, profile = 'local'): TestEnv {
   };
 }
 
+/** Drops the suite's databases (and lake, generated files and outputs) with the project's own reset. */
 export async function dropTestDatabases(config: OrderHeConfig) {
-  const my = await mysql.createConnection({ host: config.source.host, port: config.source.port, user: config.source.user, password: config.source.password });
-  try {
-    await my.query(`DROP DATABASE IF EXISTS \`${config.source.database}\``);
-  } finally {
-    await my.end();
-  }
-  if (config.warehouse.driver === 'postgres') {
-    const client = new pg.Client({ host: config.warehouse.host, port: config.warehouse.port, user: config.warehouse.user, password: config.warehouse.password, database: 'postgres' });
-    await client.connect();
-    try {
-      await client.query(`DROP DATABASE IF EXISTS "${config.warehouse.database}" WITH (FORCE)`);
-    } finally {
-      await client.end();
-    }
-  }
+  await resetProject(config);
 }
 
 export interface CliResult { code: number | null; out: string; err: string; all: string }

@@ -44,6 +44,26 @@ export function warehouseErrorFor(cfg: WarehouseConfig, err: unknown): Error {
   }) ?? (err as Error);
 }
 
+/**
+ * Runs `fn` on one client of the warehouse server, always closing it. `database` defaults to the maintenance
+ * database `postgres` (Redshift has none: there it is the warehouse database itself). A failed connect reads as
+ * the warehouse's own error; errors inside `fn` are left as they are.
+ */
+export async function withWarehouseServer<T>(cfg: WarehouseConfig, fn: (client: pg.Client) => Promise<T>, database = cfg.driver === 'redshift' ? cfg.database : 'postgres'): Promise<T> {
+  const client = new pg.Client(pgClientConfig(cfg, database));
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw warehouseErrorFor(cfg, err);
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /** Opens a pool on the warehouse database, creating the database first when `create` is set. */
 export async function openPostgres(cfg: WarehouseConfig, options: { create?: boolean } = {}): Promise<Warehouse> {
   if (options.create && cfg.driver === 'postgres') await createDatabaseIfMissing(cfg);
@@ -61,16 +81,14 @@ export async function openPostgres(cfg: WarehouseConfig, options: { create?: boo
 }
 
 async function createDatabaseIfMissing(cfg: WarehouseConfig) {
-  const admin = new pg.Client(pgClientConfig(cfg, 'postgres'));
   try {
-    await admin.connect();
-    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.database]);
-    if (found.rowCount === 0) await admin.query(`CREATE DATABASE ${quotePgIdent(cfg.database, 'warehouse.database')}`);
+    await withWarehouseServer(cfg, async (admin) => {
+      const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.database]);
+      if (found.rowCount === 0) await admin.query(`CREATE DATABASE ${quotePgIdent(cfg.database, 'warehouse.database')}`);
+    });
   } catch (err) {
     // Two pipelines creating the same database at once: the loser sees "already exists", which is fine.
     if ((err as { code?: string }).code !== '42P04') throw warehouseErrorFor(cfg, err);
-  } finally {
-    await admin.end().catch(() => {});
   }
 }
 
