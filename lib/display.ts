@@ -43,11 +43,14 @@ export function inNotebook(): boolean {
   return kernelDisplay() !== undefined;
 }
 
-/** Sends one output with several representations; returns false when there is no kernel to send to. */
-export function displayBundle(bundle: MimeBundle): boolean {
+/**
+ * Sends one output with several representations; returns false when there is no kernel to send to.
+ * With a `displayId`, `update: true` replaces that earlier output in place (how progress lines move).
+ */
+export function displayBundle(bundle: MimeBundle, options: { displayId?: string; update?: boolean } = {}): boolean {
   const write = kernelDisplay();
   if (!write) return false;
-  write({ data: bundle, metadata: {}, transient: {} }, false);
+  write({ data: bundle, metadata: {}, transient: options.displayId ? { display_id: options.displayId } : {} }, options.update ?? false);
   return true;
 }
 

@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { describeError, OrderHeError } from '../errors';
 import type { Progress } from '../context';
+import { progressText } from '../progress';
 
 export const COMMON_OPTIONS = {
   profile: { type: 'string' },
@@ -56,8 +57,7 @@ export const cliProgress: Progress = (step, done, total, unit = 'rows') => {
   const tty = process.stderr.isTTY;
   if (now - lastDraw < (tty ? 100 : 5000) && !(total !== undefined && done >= total)) return;
   lastDraw = now;
-  const pct = total ? ` (${Math.floor((100 * done) / total)}%)` : '';
-  const text = `  ${step}: ${done.toLocaleString('en-US')}${total ? ' / ' + total.toLocaleString('en-US') : ''} ${unit}${pct}`;
+  const text = `  ${progressText(step, done, total, unit)}`;
   if (tty) {
     process.stderr.write(`\r\x1b[K${text}`);
     progressShown = true;
