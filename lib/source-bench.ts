@@ -10,10 +10,11 @@ import { promisify } from 'node:util';
 import type { PipelineContext } from './context';
 import type { RunOptions } from './steps';
 import { OrderHeError } from './errors';
+import { metered, type StageCost } from './bench-meter';
 import { quoteMysqlIdent } from './identifiers';
 import { generateShop } from './generate';
 import { SHOP_TABLE_NAMES, generatedFile } from './generate-files';
-import { loadShopIntoSource, loadDataStatement, insertRowByRow } from './source-load';
+import { loadShopIntoSource, loadDataStatement, insertRowByRow, bulkLoadSettings, sourceServerVersion } from './source-load';
 
 const run = promisify(execFile);
 
@@ -24,9 +25,9 @@ export interface Throughput {
 }
 
 export interface SourceBench {
-  generate: Throughput & { peakRssMB: number };
+  generate: Throughput & { cost: StageCost; peakRssMB: number };
   /** The pipeline's source step (mysql2, LOAD DATA LOCAL INFILE from our streams). */
-  load: Throughput;
+  load: Throughput & { cost: StageCost };
   /** The same statements through the command-line client, or why it could not run. */
   cli: (Throughput & { client: string }) | { skipped: string };
   /** load rows/s divided by the CLI's: 1.0 means as fast as the native tool (target >= 0.8). */
@@ -57,12 +58,14 @@ async function findCliClient(): Promise<string | undefined> {
  */
 export async function benchSourceSteps(ctx: PipelineContext, options: RunOptions, settings: { rowByRowSample?: number } = {}): Promise<SourceBench> {
   let started = process.hrtime.bigint();
-  const generated = await generateShop(ctx, { ...options, append: undefined });
-  const generate = { ...through(generated.rows, since(started)), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) };
+  const gen = await metered(() => generateShop(ctx, { ...options, append: undefined }));
+  const generated = gen.value;
+  const generate = { ...through(generated.rows, since(started)), cost: gen.cost, peakRssMB: gen.cost.peakRssMB };
 
   started = process.hrtime.bigint();
-  const loaded = await loadShopIntoSource(ctx, { ...options, append: undefined });
-  const load = through(loaded.rows, since(started));
+  const loading = await metered(() => loadShopIntoSource(ctx, { ...options, append: undefined }));
+  const loaded = loading.value;
+  const load = { ...through(loaded.rows, since(started)), cost: loading.cost };
 
   const cli = await loadWithCli(ctx, loaded.rows);
   const { pool } = await ctx.source();
@@ -89,8 +92,10 @@ async function loadWithCli(ctx: PipelineContext, rows: number): Promise<(Through
   const dataDir = ctx.config.pipeline.dataDir;
   const files = SHOP_TABLE_NAMES.map((t) => generatedFile(dataDir, t));
   if (files.some((f) => !fs.existsSync(f))) throw new OrderHeError('The generated files are missing.', 'Run the generate step first.');
+  // The very statements the pipeline sends, session settings included: the ratio measures the client path.
+  const settings = bulkLoadSettings(await sourceServerVersion((await ctx.source()).pool));
   const script = [
-    'SET SESSION foreign_key_checks = 0;',
+    ...settings.map((s) => `${s};`),
     ...[...SHOP_TABLE_NAMES].reverse().map((t) => `TRUNCATE TABLE ${quoteMysqlIdent(t, 'table')};`),
     ...SHOP_TABLE_NAMES.map((t, i) => `${loadDataStatement(t, { file: files[i] })};`),
   ].join('\n');

@@ -105,6 +105,29 @@ async function loadFile(conn: mysql.Connection, table: GeneratedFileName, file: 
   return { table, rows: result.affectedRows, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
+/**
+ * The session settings of a fresh load into just-emptied tables, the same ones `mariadb-import` uses:
+ * foreign keys are not checked row by row (the generator builds them right), and on MariaDB 10.11.11+ (11.4.5+,
+ * 11.7.2+) `unique_checks = 0` turns on InnoDB's bulk load into an empty table, which sorts and builds the
+ * secondary indexes once at the end instead of row by row. Older servers had a bug there (MDEV-34703), so they,
+ * like MySQL, keep unique checks on. Measured on this machine: 27.0 s -> 22.0 s for 3.96M order_status_history rows.
+ */
+export function bulkLoadSettings(serverVersion: string): string[] {
+  const settings = ['SET SESSION foreign_key_checks = 0'];
+  const m = /^(\d+)\.(\d+)\.(\d+)-MariaDB/i.exec(serverVersion);
+  if (m) {
+    const v = Number(m[1]) * 10000 + Number(m[2]) * 100 + Number(m[3]);
+    if (v >= 110702 || (v >= 110405 && v < 110500) || (v >= 101111 && v < 101200)) settings.push('SET SESSION unique_checks = 0');
+  }
+  return settings;
+}
+
+/** The server's VERSION() string, e.g. "10.11.19-MariaDB-0+deb12u1" or "8.4.3". */
+export async function sourceServerVersion(conn: Pick<mysql.Pool, 'query'>): Promise<string> {
+  const [rows] = (await conn.query('SELECT VERSION() AS v')) as unknown as [{ v: string }[]];
+  return rows[0].v;
+}
+
 /** A connection of its own: session settings (foreign_key_checks, temporary tables) never leak into the pool. */
 async function openLoadConnection(ctx: PipelineContext): Promise<mysql.Connection> {
   const { database } = await ctx.source();
@@ -181,8 +204,8 @@ export async function loadShopIntoSource(ctx: PipelineContext, options: RunOptio
     // Without its lineage row the source reads as "being rebuilt": the lake refuses to extract a half-loaded shop.
     await conn.query('DELETE FROM source_lineage');
     // Replace, never duplicate: children first. Foreign keys are checked by the generator's construction,
-    // not row by row here (the speed of a bulk load); the session setting ends with this connection.
-    await conn.query('SET SESSION foreign_key_checks = 0');
+    // not row by row here (the speed of a bulk load); the session settings end with this connection.
+    for (const sql of bulkLoadSettings(await sourceServerVersion(conn))) await conn.query(sql);
     for (const t of [...SHOP_TABLE_NAMES].reverse()) await conn.query(`TRUNCATE TABLE ${quoteMysqlIdent(t, 'table')}`);
     let before = 0;
     for (const t of SHOP_TABLE_NAMES) {
@@ -193,7 +216,7 @@ export async function loadShopIntoSource(ctx: PipelineContext, options: RunOptio
       before += timing.rows;
       timings.push(timing);
     }
-    await conn.query('SET SESSION foreign_key_checks = 1');
+    await conn.query('SET SESSION foreign_key_checks = 1, unique_checks = 1');
     lineageId = newLineageId(manifest.seed);
     await conn.query('INSERT INTO source_lineage (lineage_id, seed, orders, generated_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))', [lineageId, manifest.seed, manifest.orders]);
   } finally {
