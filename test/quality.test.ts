@@ -135,7 +135,10 @@ test('a merge that loses rows is caught by the staging ↔ core reconciliation a
     fs.cpSync(path.join(ROOT, 'sql'), path.join(root, 'sql'), { recursive: true });
     // A model bug of the kind that happens: a filter that silently drops the lines with a discount.
     const merge = path.join(root, 'sql/warehouse/core/merge/05_fct_order_items.sql');
-    fs.writeFileSync(merge, fs.readFileSync(merge, 'utf8').replace('WHERE i.version_rank = 1', 'WHERE i.version_rank = 1 AND i.discount_amount = 0'));
+    const original = fs.readFileSync(merge, 'utf8');
+    const buggySql = original.replace('ON p.product_id = i.product_id;', 'ON p.product_id = i.product_id\nWHERE i.discount_amount = 0;');
+    assert.notEqual(buggySql, original, 'the fault was injected');
+    fs.writeFileSync(merge, buggySql);
     const batch = nextBatch(shop, { newOrders: 40 });
     assert.ok(batch.order_items.some((i) => Number(i.discount_amount) > 0), 'the batch has discounted lines');
     await stage(batch, 'incremental', 'run-6');

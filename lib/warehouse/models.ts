@@ -13,7 +13,7 @@ import path from 'node:path';
 import { OrderHeError } from '../errors';
 import { quotePgIdent } from '../identifiers';
 import { SOURCE_TABLES, type SourceTable } from '../lake-format';
-import { CORE_TABLES } from './core-tables';
+import { CORE_TABLES, CORE_TABLE_OF } from './core-tables';
 import { orderByDependencies, readSqlModels, sqlPath, type SqlModel } from './sql-files';
 import {
   assertQuality, checkCore, qualitySummary, reconcileCoreWithSource, reconcileMartWithCore, reconcileCoreWithStaging, snapshotCoreBeforeMerge,
@@ -57,7 +57,21 @@ async function useMemoryForSorts(tx: Warehouse) {
 /** Creates the staging and core schemas when missing (idempotent: every file is CREATE ... IF NOT EXISTS). */
 export async function createCoreTables(db: Warehouse, projectRoot: string): Promise<void> {
   for (const m of readSqlModels(sqlPath(projectRoot, 'warehouse', 'staging'), 'staging')) await db.exec(m.sql);
+  if (db.driver === 'postgres') await makeStagingUnlogged(db);
   for (const m of coreDdlModels(projectRoot)) await db.exec(m.sql);
+}
+
+/**
+ * On PostgreSQL, staging (pending_runs included) is UNLOGGED: COPY into it writes no WAL (measured: 10.0 s -> 8.0 s
+ * for 3.96M status changes). The price is that a server crash empties staging, and that is safe: the load picks
+ * the lake runs missing from core.loaded_runs, so the next run copies them again. Core and the mart stay logged.
+ * Redshift has no UNLOGGED (and no WAL to skip); PGlite runs in this process, where there is no crash to survive.
+ */
+async function makeStagingUnlogged(db: Warehouse): Promise<void> {
+  const logged = await db.query<{ relname: string }>(
+    `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = 'staging' AND c.relkind = 'r' AND c.relpersistence = 'p' ORDER BY c.relname`);
+  for (const { relname } of logged) await db.exec(`ALTER TABLE staging.${quotePgIdent(relname, 'staging table')} SET UNLOGGED`);
 }
 
 /** Reads staging.pending_runs and decides between nothing, a merge by key and a full replace. */
@@ -104,6 +118,11 @@ async function mergePendingRuns(tx: Warehouse, plan: CorePlan, projectRoot: stri
   }
   // Staging was just loaded: give the planner its real size before joining it (Redshift analyzes COPY targets itself).
   if (tx.driver !== 'redshift') for (const t of plan.tables) await tx.exec(`ANALYZE staging.${t}`);
+  // Several pending runs of a type 1 table may hold several versions of a key: keep the latest in staging, so the
+  // merge files read staging as it is. (Customers keep every version: their merge builds SCD2 history from them.)
+  for (const t of plan.tables) {
+    if (t !== 'customers' && plan.runs.filter((r) => r.table_name === t).length > 1) await keepLatestVersions(tx, t);
+  }
   const baseline = await snapshotCoreBeforeMerge(tx, plan.tables, { coreEmpty: plan.mode === 'replace' });
   const merges = coreMergeModels(projectRoot).filter((m) => mergeRuns(m, plan.tables));
   let done = 0;
@@ -122,6 +141,27 @@ async function mergePendingRuns(tx: Warehouse, plan: CorePlan, projectRoot: stri
                  SELECT table_name, run_id, lineage, kind, record_count FROM staging.pending_runs`);
   await tx.exec('DELETE FROM staging.pending_runs');
   return baseline;
+}
+
+/**
+ * Leaves one row per key in staging.<table>: the one with the latest updated_at (ties: any one of identical
+ * versions). Only needed when several runs are pending; a single run is one extract of a table with a primary key,
+ * so its keys are distinct, and sorting millions of rows to prove it cost 4.6 of 9.3 s for 3.96M status changes.
+ * core's unique-key check still proves it before the merge commits.
+ */
+export async function keepLatestVersions(tx: Warehouse, table: SourceTable): Promise<void> {
+  const { key } = CORE_TABLE_OF[table];
+  const staged = `staging.${quotePgIdent(table, 'staging table')}`;
+  const columns = (await tx.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = $1 ORDER BY ordinal_position`, [table]))
+    .map((c) => quotePgIdent(c.column_name, 'staging column')).join(', ');
+  await tx.exec(`CREATE TEMP TABLE latest_versions AS
+    SELECT ${columns} FROM (
+      SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.${key} ORDER BY s.updated_at DESC) AS version_rank FROM ${staged} s
+    ) v WHERE v.version_rank = 1`);
+  await tx.exec(`${tx.driver === 'redshift' ? 'DELETE FROM' : 'TRUNCATE'} ${staged}`);
+  await tx.exec(`INSERT INTO ${staged} (${columns}) SELECT ${columns} FROM latest_versions`);
+  await tx.exec('DROP TABLE latest_versions');
 }
 
 /**

@@ -1,6 +1,8 @@
 -- Merge staging.orders into core.fct_orders (type 1: the latest version of each order wins, so a status
 -- change replaces the row). Runs after the customer merge: each order is keyed to the customer version valid
 -- when it was placed (or the current one if it was placed before the customer's first known version).
+-- Staging holds one version per key: with several runs pending, keepLatestVersions (lib/warehouse/models.ts)
+-- has already dropped all but the latest, so a single full extract is merged without a sort.
 DELETE FROM core.fct_orders
 USING staging.orders s
 WHERE core.fct_orders.order_id = s.order_id;
@@ -29,15 +31,11 @@ SELECT
   CASE WHEN LOWER(TRIM(o.status)) IN ('cancelled', 'refunded') THEN 0 ELSE o.total_amount END,
   o.created_at,
   o.updated_at
-FROM (
-  SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.order_id ORDER BY s.updated_at DESC) AS version_rank
-  FROM staging.orders s
-) o
+FROM staging.orders o
 LEFT JOIN core.dim_customer at_order
   ON at_order.customer_id = o.customer_id
  AND o.ordered_at >= at_order.valid_from
  AND o.ordered_at < at_order.valid_to
 LEFT JOIN core.dim_customer now_current
   ON now_current.customer_id = o.customer_id
- AND now_current.is_current
-WHERE o.version_rank = 1;
+ AND now_current.is_current;

@@ -1,5 +1,7 @@
 -- Merge staging.payments into core.fct_payments (type 1: the latest version of each payment wins).
 -- method and status are copied as they are, like the status history: lib/quality.ts checks their values.
+-- Staging holds one version per key: with several runs pending, keepLatestVersions (lib/warehouse/models.ts)
+-- has already dropped all but the latest, so a single full extract is merged without a sort.
 DELETE FROM core.fct_payments
 USING staging.payments s
 WHERE core.fct_payments.payment_id = s.payment_id;
@@ -9,8 +11,4 @@ INSERT INTO core.fct_payments (
 )
 SELECT p.payment_id, p.order_id, p.method, p.status, p.amount, p.paid_at,
        CAST(p.paid_at AT TIME ZONE 'UTC' AS DATE), p.created_at, p.updated_at
-FROM (
-  SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.payment_id ORDER BY s.updated_at DESC) AS version_rank
-  FROM staging.payments s
-) p
-WHERE p.version_rank = 1;
+FROM staging.payments p;
