@@ -18,6 +18,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { PipelineContext } from './context';
 import type { RunOptions } from './steps';
 import { benchSourceSteps } from './source-bench';
+import { metered } from './bench-meter';
 import { extractSourceIntoLake } from './lake-extract';
 import { openPartStream } from './lake-read';
 import { EXTRACT_STATE_KEY, SOURCE_TABLES } from './lake-format';
@@ -38,6 +39,10 @@ export interface BenchStage {
   ratio?: number;
   baseline?: string;
   repeats?: number;
+  /** This process's peak RSS during the stage, its CPU seconds, and how busy the machine's cores were. */
+  peakRssMB?: number;
+  processCpuSeconds?: number;
+  machineCpuPct?: number;
 }
 
 export interface BenchReport {
@@ -120,43 +125,47 @@ export async function runBench(ctx: PipelineContext, options: RunOptions, log: (
   try {
     log(`generate and load ${options.orders.toLocaleString('en-US')} orders (beside the mariadb CLI)…`);
     const src = await benchSourceSteps(ctx, options);
-    stages.push(stage('generate', src.generate.rows, src.generate.seconds));
+    stages.push(stage('generate', src.generate.rows, src.generate.seconds, src.generate.cost));
     const cli = 'skipped' in src.cli ? undefined : src.cli;
-    stages.push(stage('mysql_load', src.load.rows, src.load.seconds, cli ? { baselineRowsPerSec: cli.rowsPerSec, baseline: `${cli.client} LOAD DATA LOCAL INFILE` } : { baseline: (src.cli as { skipped: string }).skipped }));
+    stages.push(stage('mysql_load', src.load.rows, src.load.seconds, { ...src.load.cost, ...(cli ? { baselineRowsPerSec: cli.rowsPerSec, baseline: `${cli.client} LOAD DATA LOCAL INFILE` } : { baseline: (src.cli as { skipped: string }).skipped }) }));
     stages.push(stage('row_by_row_insert', src.rowByRow.rows, src.rowByRow.seconds, { baseline: 'the original project: one INSERT per row (a sample of orders)' }));
 
     log('extract into the lake (beside mariadb --batch | gzip)…');
     const lake = await ctx.lake();
     let extractRows = 0;
     let extractBytes = 0;
-    const ours = await timed(async () => {
+    const { value: ours, cost: extractCost } = await metered(() => timed(async () => {
       // Without extract state the next run is full again, so every repeat does the same work.
       await lake.client.send(new DeleteObjectCommand({ Bucket: lake.bucket, Key: EXTRACT_STATE_KEY }));
       const r = await extractSourceIntoLake(ctx, options);
       extractRows = r.rows;
       const detail = (r.detail ?? {}) as Record<string, { bytes?: number }>;
       extractBytes = Object.values(detail).reduce((n, t) => n + (t?.bytes ?? 0), 0);
-    });
+    }));
     let nativeBytes = 0;
     const native = await timed(async () => { nativeBytes = await nativeExtract(ctx, scratch); });
     stages.push(stage('lake_extract', extractRows, ours.seconds, {
+      ...extractCost,
       MBPerSec: extractBytes ? round(extractBytes / 1e6 / ours.seconds) : undefined,
       baselineRowsPerSec: Math.round(extractRows / native.seconds), baseline: `mariadb --batch | gzip (${round(nativeBytes / 1e6, 1)} MB)`, repeats: ours.repeats,
     }));
 
     log('COPY into the warehouse (beside psql \\copy)…');
     let copied = 0;
-    const copy = await timed(async () => { copied = (await loadLakeIntoStaging(ctx)).rows; });
+    const { value: copy, cost: copyCost } = await metered(() => timed(async () => { copied = (await loadLakeIntoStaging(ctx)).rows; }));
     const psqlCopy = await nativeCopy(ctx, scratch);
     const nativeCopyTime = await timed(psqlCopy);
     await (await ctx.warehouse()).exec('DROP SCHEMA IF EXISTS bench_native CASCADE');
-    stages.push(stage('warehouse_copy', copied, copy.seconds, { baselineRowsPerSec: Math.round(copied / nativeCopyTime.seconds), baseline: 'psql \\copy of the same parts', repeats: copy.repeats }));
+    stages.push(stage('warehouse_copy', copied, copy.seconds, { ...copyCost, baselineRowsPerSec: Math.round(copied / nativeCopyTime.seconds), baseline: 'psql \\copy of the same parts', repeats: copy.repeats }));
 
     log('merge into core and build the mart…');
     const t = process.hrtime.bigint();
-    const core = await buildCore(ctx);
-    await buildMart(ctx);
-    stages.push(stage('mart_build', core.rows, since(t), { baseline: 'buildCore + buildMart' }));
+    const { value: core, cost: martCost } = await metered(async () => {
+      const built = await buildCore(ctx);
+      await buildMart(ctx);
+      return built;
+    });
+    stages.push(stage('mart_build', core.rows, since(t), { ...martCost, baseline: 'buildCore + buildMart' }));
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -165,26 +174,30 @@ export async function runBench(ctx: PipelineContext, options: RunOptions, log: (
   return { orders: options.orders, stages, totalSeconds, benchSeconds: round(since(started), 1), peakRssMB: peakRssMB() };
 }
 
+const cpuCell = (s: BenchStage) => (s.machineCpuPct !== undefined ? `${s.machineCpuPct}%` : '');
+const ourCpuCell = (s: BenchStage) => (s.processCpuSeconds !== undefined ? s.processCpuSeconds.toFixed(1) : '');
+
 export function benchTable(report: BenchReport): string {
-  const head = ['stage', 'rows', 'seconds', 'rows/s', 'baseline rows/s', 'ours/baseline', 'baseline'];
+  const head = ['stage', 'rows', 'seconds', 'rows/s', 'baseline rows/s', 'ours/baseline', 'RSS MB', 'our CPU s', 'machine CPU', 'baseline'];
   const rows = report.stages.map((s) => [s.name, s.rows.toLocaleString('en-US'), s.seconds.toFixed(2), s.rowsPerSec.toLocaleString('en-US'),
-    s.baselineRowsPerSec?.toLocaleString('en-US') ?? '', s.ratio !== undefined ? `${s.ratio.toFixed(2)}×` : '', s.baseline ?? '']);
+    s.baselineRowsPerSec?.toLocaleString('en-US') ?? '', s.ratio !== undefined ? `${s.ratio.toFixed(2)}×` : '', s.peakRssMB?.toString() ?? '', ourCpuCell(s), cpuCell(s), s.baseline ?? '']);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const last = head.length - 1;
+  const line = (r: string[]) => r.map((c, i) => (i === 0 || i === last ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line),
     `pipeline stages ${report.totalSeconds} s (bench ${report.benchSeconds} s) · peak RSS ${report.peakRssMB} MB · ${report.orders.toLocaleString('en-US')} orders`].join('\n');
 }
 
 /** The report as a Markdown section (what docs/benchmarks.md holds, regenerated by --markdown). */
 export function benchMarkdown(report: BenchReport, machine: string): string {
-  const rows = report.stages.map((s) => `| ${s.name} | ${s.rows.toLocaleString('en-US')} | ${s.seconds.toFixed(2)} | ${s.rowsPerSec.toLocaleString('en-US')} | ${s.baselineRowsPerSec?.toLocaleString('en-US') ?? ''} | ${s.ratio !== undefined ? `${s.ratio.toFixed(2)}×` : ''} | ${(s.baseline ?? '').replace(/\|/g, '\\|')} |`);
+  const rows = report.stages.map((s) => `| ${s.name} | ${s.rows.toLocaleString('en-US')} | ${s.seconds.toFixed(2)} | ${s.rowsPerSec.toLocaleString('en-US')} | ${s.baselineRowsPerSec?.toLocaleString('en-US') ?? ''} | ${s.ratio !== undefined ? `${s.ratio.toFixed(2)}×` : ''} | ${s.peakRssMB ?? ''} | ${ourCpuCell(s)} | ${cpuCell(s)} | ${(s.baseline ?? '').replace(/\|/g, '\\|')} |`);
   return [
     `## ${report.orders.toLocaleString('en-US')} orders`,
     '',
     `\`npm run bench -- --orders ${report.orders} --markdown docs/benchmarks.md\` on ${machine}, ${new Date().toISOString().slice(0, 10)}.`,
     '',
-    '| stage | rows | seconds | rows/s | baseline rows/s | ours/baseline | baseline |',
-    '|---|---:|---:|---:|---:|---:|---|',
+    '| stage | rows | seconds | rows/s | baseline rows/s | ours/baseline | peak RSS MB | our CPU s | machine CPU busy | baseline |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows,
     '',
     `Pipeline stages together: **${report.totalSeconds} s**; peak RSS of the pipeline process: **${report.peakRssMB} MB**.`,

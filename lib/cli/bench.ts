@@ -3,7 +3,9 @@ import { main, parseCli, positiveInt } from './common';
 import { loadConfig } from '../config';
 import { openPipeline } from '../context';
 import os from 'node:os';
+import path from 'node:path';
 import { runBench, benchTable, benchMarkdown, writeBenchMarkdown } from '../bench';
+import { storeBenchRun, writeScalingChart } from '../bench-chart';
 import { resetProject } from '../reset';
 import { redact } from '../errors';
 
@@ -14,7 +16,8 @@ Generates N orders and runs every stage beside the native tool on the same files
 mariadb LOAD DATA (MySQL load), mariadb --batch | gzip (extract), psql \\copy (warehouse COPY).
 Uses its own databases (orderhe_bench, orderhe_dw_bench), bucket and data folder, dropped at the end
 unless --keep. --json prints one JSON object as the last line; --markdown FILE writes
-the table into that file's section for N orders (docs/benchmarks.md).
+the table into that file's section for N orders (docs/benchmarks.md), stores the run as
+bench/orders-N.json beside FILE and redraws benchmarks-scaling.svg from every stored run.
 `;
 
 main(async () => {
@@ -40,8 +43,14 @@ main(async () => {
     const report = await runBench(ctx, options, log);
     process.stdout.write(benchTable(report) + '\n');
     if (values.markdown) {
-      writeBenchMarkdown(values.markdown, benchMarkdown(report, `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`));
-      log(`wrote the ${options.orders.toLocaleString('en-US')}-order section of ${values.markdown}`);
+      const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+      writeBenchMarkdown(values.markdown, benchMarkdown(report, machine));
+      // The run itself beside the Markdown, so the scaling chart is drawn from real runs only.
+      const dir = path.join(path.dirname(values.markdown), 'bench');
+      const stored = storeBenchRun(dir, { ...report, machine, date: new Date().toISOString().slice(0, 10) });
+      const svg = path.join(path.dirname(values.markdown), 'benchmarks-scaling.svg');
+      const runs = await writeScalingChart(dir, svg);
+      log(`wrote the ${options.orders.toLocaleString('en-US')}-order section of ${values.markdown}, ${stored} and ${svg} (${runs} runs)`);
     }
     if (values.json) process.stdout.write(redact(JSON.stringify(report)) + '\n');
   } finally {
