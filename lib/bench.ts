@@ -87,7 +87,8 @@ async function nativeExtract(ctx: PipelineContext, dir: string): Promise<number>
   let bytes = 0;
   for (const table of SOURCE_TABLES) {
     const out = path.join(dir, `${table}.tsv.gz`);
-    await sh(`mariadb --batch --quick -h "$H" -P "$P" -u "$U" "$D" -e "SELECT * FROM ${checkIdent(table, 'table')}" | gzip -c > "$OUT"`,
+    // The same gzip level as the lake's parts (lake.gzipLevel): like is compared with like.
+    await sh(`mariadb --batch --quick -h "$H" -P "$P" -u "$U" "$D" -e "SELECT * FROM ${checkIdent(table, 'table')}" | gzip -${ctx.config.lake.gzipLevel} -c > "$OUT"`,
       { H: cfg.host, P: String(cfg.port), U: cfg.user, D: cfg.database, MYSQL_PWD: cfg.password, OUT: out });
     bytes += fs.statSync(out).size;
   }
@@ -147,7 +148,7 @@ export async function runBench(ctx: PipelineContext, options: RunOptions, log: (
     stages.push(stage('lake_extract', extractRows, ours.seconds, {
       ...extractCost,
       MBPerSec: extractBytes ? round(extractBytes / 1e6 / ours.seconds) : undefined,
-      baselineRowsPerSec: Math.round(extractRows / native.seconds), baseline: `mariadb --batch | gzip (${round(nativeBytes / 1e6, 1)} MB)`, repeats: ours.repeats,
+      baselineRowsPerSec: Math.round(extractRows / native.seconds), baseline: `mariadb --batch | gzip -${ctx.config.lake.gzipLevel} (${round(nativeBytes / 1e6, 1)} MB; ours ${round(extractBytes / 1e6, 1)} MB)`, repeats: ours.repeats,
     }));
 
     log('COPY into the warehouse (beside psql \\copy)…');

@@ -33,6 +33,8 @@ export interface LakeConfig {
   forcePathStyle: boolean;
   /** Target size of one gzipped part of an extract, in MB (Redshift loads parts in parallel). */
   partSizeMB: number;
+  /** gzip level of the parts, 1 (fastest) to 9 (smallest); 6 is the gzip command's default. */
+  gzipLevel: number;
 }
 
 export interface WarehouseConfig {
@@ -68,7 +70,7 @@ export interface OrderHeConfig {
 }
 
 type FieldType = 'string' | 'secret' | 'int' | 'bool' | 'path' | readonly string[];
-interface Field { type: FieldType; default?: string | number | boolean; min?: number }
+interface Field { type: FieldType; default?: string | number | boolean; min?: number; max?: number }
 
 // The shape of a profile file. `secret` fields are strings that are also masked in every output.
 const SCHEMA: Record<'source' | 'lake' | 'warehouse' | 'pipeline', Record<string, Field>> = {
@@ -90,6 +92,7 @@ const SCHEMA: Record<'source' | 'lake' | 'warehouse' | 'pipeline', Record<string
     secretAccessKey: { type: 'secret', default: '' },
     forcePathStyle: { type: 'bool', default: true },
     partSizeMB: { type: 'int', default: 64, min: 1 },
+    gzipLevel: { type: 'int', default: 6, min: 1, max: 9 },
   },
   warehouse: {
     driver: { type: ['postgres', 'pglite', 'redshift'] },
@@ -217,6 +220,7 @@ function coerce(value: unknown, field: Field, name: string, file: string, root: 
       const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
       if (!Number.isSafeInteger(n)) throw new OrderHeError(`${file}: ${name} must be a whole number, not "${String(value)}".`, `Set ${name} to a number such as ${field.default ?? 1}.`);
       if (field.min !== undefined && n < field.min) throw new OrderHeError(`${file}: ${name} must be at least ${field.min}, not ${n}.`, `Set ${name} to ${field.min} or more.`);
+      if (field.max !== undefined && n > field.max) throw new OrderHeError(`${file}: ${name} must be at most ${field.max}, not ${n}.`, `Set ${name} to ${field.max} or less.`);
       return n;
     }
     case 'bool': {

@@ -34,6 +34,44 @@ export function csvLine(values: readonly SourceValue[], timestamps: readonly boo
   return line + '\n';
 }
 
+/** How a source column is written: timestamps get '+00', numbers go as they are, text may need quotes. */
+export type CsvKind = 'timestamp' | 'number' | 'text' | 'binary';
+
+/** The kind of a MySQL column from information_schema.columns.data_type. */
+export function csvKindOf(dataType: string): CsvKind {
+  const t = dataType.toLowerCase();
+  if (t === 'datetime' || t === 'timestamp') return 'timestamp';
+  if (/^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|float|double|year)$/.test(t)) return 'number';
+  if (/(binary|blob)$/.test(t)) return 'binary';
+  return 'text';
+}
+
+// '\N' and the regex [",\r\n] as hex literals: no backslash in the SQL, so the server's sql_mode
+// (NO_BACKSLASH_ESCAPES) cannot change their meaning.
+const SQL_CSV_NULL = "_utf8mb4 X'5C4E'";
+const SQL_NEEDS_QUOTES = "_utf8mb4 X'5B222C0D0A5D'";
+
+/**
+ * csvField done by the server, for one column (`column` already quoted): the same text, byte for byte.
+ * Empty and \N are compared with CHAR_LENGTH and BINARY because utf8mb4_unicode_ci ignores trailing spaces.
+ */
+export function csvFieldSql(column: string, kind: CsvKind): string {
+  if (kind === 'timestamp') return `IFNULL(CONCAT(${column}, '+00'), ${SQL_CSV_NULL})`;
+  if (kind === 'number') return `IFNULL(${column}, ${SQL_CSV_NULL})`;
+  const c = kind === 'binary' ? `CONVERT(${column} USING utf8mb4)` : column;
+  return `IF(${c} IS NULL, ${SQL_CSV_NULL}, IF(CHAR_LENGTH(${c}) = 0, '""', ` +
+    `IF(BINARY ${c} = ${SQL_CSV_NULL} OR ${c} REGEXP ${SQL_NEEDS_QUOTES}, CONCAT('"', REPLACE(${c}, '"', '""'), '"'), ${c})))`;
+}
+
+/**
+ * csvLine done by the server, without the newline: one string per row reaches the client instead of one per
+ * field. The extract's hot path: mysql2 parsing every field was most of its CPU (measured on 3.96M status
+ * changes: 15.6 s client-side, 10.6 s with the server writing the line, gzip -1 in both).
+ */
+export function csvLineSql(columns: readonly { sql: string; kind: CsvKind }[]): string {
+  return `CONCAT_WS(',', ${columns.map((c) => csvFieldSql(c.sql, c.kind)).join(', ')})`;
+}
+
 /**
  * Incremental reader of the dialect: push text as it arrives (chunks may split a field, a quote or a line),
  * get back complete rows. An unquoted \N is null; a quoted field is always a string.

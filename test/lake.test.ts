@@ -15,7 +15,7 @@ import { OrderHeError } from '../lib/errors';
 import { s3Client, startEmbeddedLakeServer, type Lake } from '../lib/lake';
 import { extractSourceIntoLake, extractTablesIntoLake } from '../lib/lake-extract';
 import { latestRun, listRuns, openPartStream, readExtractState, readManifest, readPartRows, readRunObjects, readRunRecord } from '../lib/lake-read';
-import { CsvRowParser, csvLine } from '../lib/lake-csv';
+import { CsvRowParser, csvKindOf, csvLine, csvLineSql, type SourceValue } from '../lib/lake-csv';
 import { SOURCE_TABLES, type SourceTable } from '../lib/lake-format';
 
 const env = testEnv('lake');
@@ -166,6 +166,31 @@ test('tricky values survive the CSV dialect through a real PostgreSQL COPY into 
   assert.deepEqual(pgRows, mysqlRows.map((r) => ({ ...r, customer_id: String(r.customer_id) })));
   const back = await wh.query<{ price: string }>('SELECT price::text AS price FROM staging.products WHERE product_id = 1');
   assert.equal(back[0].price, '99999999.99', 'DECIMAL keeps its exact digits');
+});
+
+test('the server writes each CSV line byte for byte as the client-side encoder does', async () => {
+  const conn = await pool.getConnection();
+  try {
+    await conn.query(`CREATE TABLE csv_probe (id INT NOT NULL, t VARCHAR(50) NULL, c CHAR(2) NULL, d DECIMAL(10,2) NULL,
+      ts DATETIME(3) NULL, b TINYINT(1) NULL, big BIGINT UNSIGNED NULL) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`);
+    const texts = ['', ' ', '\\N', '\\N ', 'a,b', 'q"q', '"', 'x\ny', 'x\ry', '한글', '😀 emoji', 'trailing  ', 'plain', null];
+    let id = 0;
+    for (const t of texts) {
+      await conn.query('INSERT INTO csv_probe VALUES (?, ?, ?, ?, ?, ?, ?)', [++id, t, id % 3 ? 'KR' : null, id % 2 ? '-12.50' : null,
+        id % 4 ? '2026-01-02 03:04:05.060' : null, id % 2, id % 5 ? '18446744073709551615' : null]);
+    }
+    const [cols] = (await conn.query(`SELECT column_name AS name, data_type AS type FROM information_schema.columns
+      WHERE table_schema = DATABASE() AND table_name = 'csv_probe' ORDER BY ordinal_position`)) as unknown as [{ name: string; type: string }[]];
+    const kinds = cols.map((c) => csvKindOf(c.type));
+    assert.deepEqual(kinds, ['number', 'text', 'text', 'number', 'timestamp', 'number', 'number']);
+    const [server] = (await conn.query({ sql: `SELECT ${csvLineSql(cols.map((c, i) => ({ sql: c.name, kind: kinds[i] })))} FROM csv_probe ORDER BY id`, rowsAsArray: true })) as unknown as [[string][]];
+    const [client] = (await conn.query({ sql: 'SELECT * FROM csv_probe ORDER BY id', rowsAsArray: true })) as unknown as [SourceValue[][]];
+    assert.equal(server.length, texts.length);
+    for (let i = 0; i < texts.length; i++) assert.equal(server[i][0] + '\n', csvLine(client[i], kinds.map((k) => k === 'timestamp')), `row ${i + 1}: ${JSON.stringify(texts[i])}`);
+  } finally {
+    await conn.query('DROP TABLE IF EXISTS csv_probe');
+    conn.release();
+  }
 });
 
 test('the hand-written CSV reader reads back what the encoder writes, chunk boundaries anywhere', () => {

@@ -1,11 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testEnv, ROOT } from './helpers';
-import { applyBatch, nextBatch, smallShop, stageRuns, type Shop } from './staging-fixture';
+import { applyBatch, insertRows, nextBatch, smallShop, stageRuns, ts, type Row, type Shop } from './staging-fixture';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildCore, buildMart, countCore } from '../lib/warehouse/models';
+import { buildCore, buildMart, countCore, createCoreTables } from '../lib/warehouse/models';
 import { orderByDependencies, sqlReferences } from '../lib/warehouse/sql-files';
 import { openPipeline } from '../lib/context';
 import { lineageGraph, lineageText, listMartTables, modelLineage, queryMart } from '../lib/mart';
@@ -114,6 +114,29 @@ test('staging the same incremental run again changes no count', async () => {
   await stage(batch, 'lineage-a', 'incremental', 'run-2');
   await buildCore(ctx);
   assert.deepEqual(await countCore(db), before);
+});
+
+test('two pending runs holding versions of the same orders merge to the latest version of each, once', async () => {
+  const before = await countCore(db);
+  const picked = afterBatch.orders.slice(0, 5);
+  const later = (row: Row, days: number) => ts(Date.parse(String(row.updated_at).replace(' ', 'T').replace('+00', 'Z')) + days * 86_400_000);
+  const first = picked.map((o) => ({ ...o, status: 'shipped', updated_at: later(o, 30) }));
+  const second = picked.slice(0, 3).map((o) => ({ ...o, status: 'refunded', total_amount: o.total_amount, updated_at: later(o, 31) }));
+  // The same version twice (a run re-extracted after a retry): kept once.
+  const repeated = [first[4]];
+  await createCoreTables(db, ROOT);
+  await db.exec('DELETE FROM staging.pending_runs');
+  for (const t of ['customers', 'products', 'orders', 'order_items', 'payments', 'order_status_history']) await db.exec(`DELETE FROM staging.${t}`);
+  await insertRows(db, 'staging.orders', [...first, ...second, ...repeated]);
+  for (const [runId, n] of [['run-3', first.length], ['run-4', second.length + repeated.length]] as const) {
+    await db.query('INSERT INTO staging.pending_runs (table_name, run_id, lineage, kind, record_count) VALUES ($1, $2, $3, $4, $5)', ['orders', runId, 'lineage-a', 'incremental', n]);
+  }
+  const result = await buildCore(ctx);
+  assert.equal(result.detail?.mode, 'merge');
+  assert.equal(result.rows, picked.length, 'one row per distinct staged key');
+  assert.deepEqual(await countCore(db), before, 'no order added or doubled');
+  const statuses = await db.query<{ order_id: string; status: string }>('SELECT order_id, status FROM core.fct_orders WHERE order_id = ANY($1::bigint[]) ORDER BY order_id', [picked.map((o) => o.order_id)]);
+  assert.deepEqual(statuses.map((r) => r.status), ['refunded', 'refunded', 'refunded', 'shipped', 'shipped']);
 });
 
 const other = smallShop({ seed: 99, orders: 400, customers: 60, products: 15, days: 120 });

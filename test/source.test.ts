@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testEnv } from './helpers';
 import { generateShop } from '../lib/generate';
-import { loadShopIntoSource, checksumSourceTables, countSourceRows, insertRowByRow, loadDataLocal } from '../lib/source-load';
+import { bulkLoadSettings, loadShopIntoSource, checksumSourceTables, countSourceRows, insertRowByRow, loadDataLocal } from '../lib/source-load';
 import { OrderHeError } from '../lib/errors';
 import { benchSourceSteps } from '../lib/source-bench';
 import type { RunOptions } from '../lib/steps';
@@ -150,6 +150,13 @@ test('row-by-row INSERT and LOAD DATA put the same rows into a slice table', asy
   assert.equal(String(a.Checksum), String(b.Checksum));
   await pool.query('DROP TABLE slice_by_insert, slice_by_load');
   await assert.rejects(insertRowByRow(ctx, 'orders', { into: 'orders; DROP TABLE x' }), OrderHeError);
+});
+
+test('InnoDB bulk load (unique_checks = 0) is used only on servers where MariaDB fixed it, as mariadb-import does', () => {
+  const bulk = (v: string) => bulkLoadSettings(v).includes('SET SESSION unique_checks = 0');
+  for (const v of ['10.11.11-MariaDB', '10.11.19-MariaDB-0+deb12u1', '11.4.5-MariaDB', '11.8.2-MariaDB-ubu2404']) assert.ok(bulk(v), v);
+  for (const v of ['10.11.10-MariaDB', '10.6.21-MariaDB', '11.4.4-MariaDB', '11.5.2-MariaDB', '8.4.3', '8.0.40-0ubuntu0.22.04.1']) assert.ok(!bulk(v), v);
+  for (const v of ['10.11.19-MariaDB', '8.4.3']) assert.ok(bulkLoadSettings(v).includes('SET SESSION foreign_key_checks = 0'));
 });
 
 test('loading files generated for other options is refused with the fix', async () => {

@@ -13,7 +13,7 @@ import type { PipelineContext } from '../lib/context';
 import type { RunOptions } from '../lib/steps';
 import { OrderHeError } from '../lib/errors';
 import { generateShop } from '../lib/generate';
-import { loadShopIntoSource } from '../lib/source-load';
+import { countSourceRows, loadShopIntoSource } from '../lib/source-load';
 import { extractTablesIntoLake } from '../lib/lake-extract';
 import { listRuns, readManifest, readExtractState } from '../lib/lake-read';
 import { SOURCE_TABLES, type SourceTable } from '../lib/lake-format';
@@ -198,6 +198,32 @@ test('after an append, only the new incremental runs are loaded', async () => {
   assert.ok(pending.every((r) => r.kind === 'incremental'));
   assert.equal(result.rows, written.reduce((n, t) => n + t.rows, 0));
   await buildCore(ctx);
+});
+
+test('staging is UNLOGGED and core is not: when a crash empties staging, the next load copies the same runs again', async () => {
+  const db = await ctx.warehouse();
+  const persistence = await db.query<{ schema: string; relpersistence: string }>(
+    `SELECT n.nspname AS schema, c.relpersistence FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname IN ('staging', 'core') AND c.relkind = 'r'`);
+  assert.ok(persistence.some((r) => r.schema === 'staging') && persistence.some((r) => r.schema === 'core'));
+  for (const r of persistence) assert.equal(r.relpersistence, r.schema === 'staging' ? 'u' : 'p', `${r.schema} tables`);
+
+  const appended: RunOptions = { ...shop, append: { days: 1 } };
+  await generateShop(ctx, appended);
+  await loadShopIntoSource(ctx, appended);
+  await extractTablesIntoLake(ctx);
+  const first = await loadLakeIntoStaging(ctx);
+  const runs = (await pendingRuns()).map((r) => r.run_id).sort();
+  assert.ok(first.rows > 0 && runs.length > 0);
+  // What PostgreSQL's crash recovery does to unlogged tables: they come back empty.
+  for (const t of [...SOURCE_TABLES, 'pending_runs']) await db.exec(`TRUNCATE staging.${t}`);
+  const again = await loadLakeIntoStaging(ctx);
+  assert.equal(again.rows, first.rows);
+  assert.deepEqual((await pendingRuns()).map((r) => r.run_id).sort(), runs);
+  await buildCore(ctx);
+  const source = await countSourceRows(ctx);
+  const [core] = await db.query<{ n: string }>('SELECT COUNT(*) AS n FROM core.fct_orders');
+  assert.equal(Number(core.n), source.orders);
 });
 
 test('a regenerated shop (a new lineage) loads only that lineage\'s full runs, never the old lineage\'s', async () => {

@@ -1,0 +1,62 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { testEnv, runCli } from './helpers';
+import { mysqlOptions } from '../lib/source';
+import type { BenchReport, BenchStage } from '../lib/bench';
+
+const t = testEnv('bench');
+after(() => t.cleanup());
+
+test('npm run bench --json ends with one JSON report of every stage beside its native tool; --markdown writes the section, the stored run and the scaling chart', { timeout: 300_000 }, async () => {
+  const docs = path.join(t.dataDir, 'docs');
+  const md = path.join(docs, 'benchmarks.md');
+  const r = runCli(t, 'bench.ts', ['--orders', '3000', '--seed', '5', '--json', '--markdown', md]);
+  assert.equal(r.code, 0, r.all);
+
+  const lines = r.out.trim().split('\n');
+  const report = JSON.parse(lines[lines.length - 1]) as BenchReport;
+  assert.equal(report.orders, 3000);
+  assert.deepEqual(report.stages.map((s) => s.name), ['generate', 'mysql_load', 'row_by_row_insert', 'lake_extract', 'warehouse_copy', 'mart_build']);
+  const by = (name: BenchStage['name']) => report.stages.find((s) => s.name === name)!;
+  // Every stage moved the same shop: the generated rows are the rows loaded, extracted and copied.
+  const rows = by('generate').rows;
+  assert.ok(rows > 3000);
+  for (const name of ['mysql_load', 'lake_extract', 'warehouse_copy', 'mart_build'] as const) assert.equal(by(name).rows, rows, name);
+  for (const name of ['mysql_load', 'lake_extract', 'warehouse_copy'] as const) {
+    const s = by(name);
+    assert.ok(s.baselineRowsPerSec! > 0 && s.baseline, `${name} has a native baseline`);
+    assert.ok(Math.abs(s.ratio! - s.rowsPerSec / s.baselineRowsPerSec!) <= 0.006, `${name} ratio is ours / baseline`);
+  }
+  const pipelineStages = report.stages.filter((s) => s.name !== 'row_by_row_insert');
+  for (const s of pipelineStages) {
+    assert.ok(s.peakRssMB! > 0 && s.peakRssMB! <= report.peakRssMB, `${s.name} peak RSS within the process's`);
+    assert.ok(s.machineCpuPct! >= 0 && s.machineCpuPct! <= 100, `${s.name} machine CPU is a share`);
+    assert.ok(s.processCpuSeconds! >= 0);
+  }
+  const sum = pipelineStages.reduce((n, s) => n + s.seconds, 0);
+  assert.ok(Math.abs(report.totalSeconds - sum) < 0.1, 'totalSeconds adds up the pipeline stages');
+  // The human table comes first.
+  assert.match(r.out, /ours\/baseline[\s\S]*mysql_load[\s\S]*pipeline stages/);
+
+  const text = fs.readFileSync(md, 'utf8');
+  assert.match(text, /^## 3,000 orders$/m);
+  assert.match(text, /\| mysql_load \| [\d,]+ \|/);
+  const stored = JSON.parse(fs.readFileSync(path.join(docs, 'bench', 'orders-3000.json'), 'utf8')) as BenchReport & { machine: string };
+  assert.deepEqual(stored.stages.map((s) => s.rows), report.stages.map((s) => s.rows));
+  assert.match(stored.machine, /cores/);
+  const svg = fs.readFileSync(path.join(docs, 'benchmarks-scaling.svg'), 'utf8');
+  assert.match(svg, /^<svg/);
+  for (const label of ['mysql_load', 'lake_extract', 'warehouse_copy', 'pipeline (all stages)']) assert.ok(svg.includes(label), `the chart names ${label}`);
+
+  // The bench used databases of its own and dropped them.
+  const conn = await mysql.createConnection(mysqlOptions(t.config.source));
+  try {
+    const [dbs] = (await conn.query('SHOW DATABASES LIKE ?', [`${t.config.source.database}_bench`])) as unknown as [unknown[]];
+    assert.equal(dbs.length, 0);
+  } finally {
+    await conn.end();
+  }
+});
