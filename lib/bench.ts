@@ -209,6 +209,7 @@ export function benchMarkdown(report: BenchReport, machine: string): string {
 /** Replaces (or appends) the section for this order count in a Markdown file, keeping every other section. */
 export function writeBenchMarkdown(file: string, section: string): void {
   const heading = section.split('\n')[0];
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n\n';
   const parts = text.split(/(?=^## )/m);
   const i = parts.findIndex((p) => p.startsWith(heading + '\n'));

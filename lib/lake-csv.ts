@@ -1,6 +1,8 @@
 /**
- * The lake's CSV dialect (see lake-format.ts), written and read by hand: the encoder sits on the extract's
- * hot path (every row of every table goes through it), and the reader only needs to understand what we write.
+ * The lake's CSV dialect (see lake-format.ts), written and read by hand. The encoder comes twice: csvLine in
+ * JavaScript (the reference, and what the tests compare with) and csvLineSql, the same rules as SQL the source
+ * runs in the extract's SELECT, the hot path every row of every table goes through. The reader only needs to
+ * understand what we write.
  *
  * Written so that PostgreSQL `COPY ... (FORMAT csv, HEADER true, NULL '\N')` and Redshift
  * `COPY ... CSV IGNOREHEADER 1 NULL AS '\N'` read back exactly the value MySQL had:

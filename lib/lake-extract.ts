@@ -3,7 +3,8 @@
  * run record and a Redshift COPY manifest per table (layout and dialect: lake-format.ts).
  *
  * Streamed end to end, so memory stays flat at any table size:
- *   mysql2 row stream ─► csvBatches (rows → CSV text) ─► PartSink (lake-parts.ts): gzip ─► sha256/bytes tap ─► Upload
+ *   SELECT writing one CSV line per row (csvLineSql) ─► mysql2 stream ─► csvBatches (~64 KB of text)
+ *     ─► PartSink (lake-parts.ts): gzip ─► sha256/bytes tap ─► Upload
  * and each stage waits for the next one (backpressure), down to MySQL, which stops sending when we stop reading.
  *
  * Write order makes a failed run invisible: all parts and run records of every table, then all manifests,
