@@ -206,6 +206,11 @@ export function benchMarkdown(report: BenchReport, machine: string): string {
   ].join('\n');
 }
 
+const ordersOfHeading = (heading: string): number | null => {
+  const m = /^## ([\d,]+) orders$/.exec(heading);
+  return m ? Number(m[1].replace(/,/g, '')) : null;
+};
+
 /** Replaces (or appends) the section for this order count in a Markdown file, keeping every other section. */
 export function writeBenchMarkdown(file: string, section: string): void {
   const heading = section.split('\n')[0];
@@ -214,6 +219,12 @@ export function writeBenchMarkdown(file: string, section: string): void {
   const parts = text.split(/(?=^## )/m);
   const i = parts.findIndex((p) => p.startsWith(heading + '\n'));
   if (i >= 0) parts[i] = section + '\n';
-  else parts.push(section + '\n');
+  else {
+    // A new "## N orders" section goes before the first one for more orders, so the file reads small to large.
+    const orders = ordersOfHeading(heading);
+    const after = orders === null ? -1 : parts.findIndex((p) => (ordersOfHeading(p.split('\n')[0]) ?? -1) > orders);
+    if (after >= 0) parts.splice(after, 0, section + '\n');
+    else parts.push(section + '\n');
+  }
   fs.writeFileSync(file, parts.join('').replace(/\n{3,}/g, '\n\n'));
 }

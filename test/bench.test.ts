@@ -5,7 +5,7 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { testEnv, runCli } from './helpers';
 import { mysqlOptions } from '../lib/source';
-import type { BenchReport, BenchStage } from '../lib/bench';
+import { writeBenchMarkdown, type BenchReport, type BenchStage } from '../lib/bench';
 
 const t = testEnv('bench');
 after(() => t.cleanup());
@@ -44,6 +44,9 @@ test('npm run bench --json ends with one JSON report of every stage beside its n
   const text = fs.readFileSync(md, 'utf8');
   assert.match(text, /^## 3,000 orders$/m);
   assert.match(text, /\| mysql_load \| [\d,]+ \|/);
+  // The scaling section is rebuilt from the stored runs: a row for this one, the native seconds in brackets.
+  assert.match(text, /^## Scaling$/m);
+  assert.match(text, /^\| 3,000 \| [\d.]+ \| [\d.]+ \([\d.]+\) \|/m);
   const stored = JSON.parse(fs.readFileSync(path.join(docs, 'bench', 'orders-3000.json'), 'utf8')) as BenchReport & { machine: string };
   assert.deepEqual(stored.stages.map((s) => s.rows), report.stages.map((s) => s.rows));
   assert.match(stored.machine, /cores/);
@@ -59,4 +62,16 @@ test('npm run bench --json ends with one JSON report of every stage beside its n
   } finally {
     await conn.end();
   }
+});
+
+test('the benchmarks file keeps its hand-written sections, replaces a run\'s section in place and files new runs by size', () => {
+  const file = path.join(t.dataDir, 'order.md');
+  fs.writeFileSync(file, '# Benchmarks\n\nintro\n\n## Where the targets stand\n\nanalysis\n\n## 10,000 orders\n\nold 10k\n\n## 1,000,000 orders\n\nold 1M\n');
+  writeBenchMarkdown(file, '## 200,000 orders\n\nnew 200k\n');
+  writeBenchMarkdown(file, '## 10,000 orders\n\nnew 10k\n');
+  writeBenchMarkdown(file, '## 5,000,000 orders\n\nnew 5M\n');
+  const headings = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('#'));
+  assert.deepEqual(headings, ['# Benchmarks', '## Where the targets stand', '## 10,000 orders', '## 200,000 orders', '## 1,000,000 orders', '## 5,000,000 orders']);
+  const text = fs.readFileSync(file, 'utf8');
+  assert.ok(text.includes('new 10k') && !text.includes('old 10k') && text.includes('old 1M') && text.includes('analysis'));
 });
