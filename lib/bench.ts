@@ -129,7 +129,7 @@ export async function runBench(ctx: PipelineContext, options: RunOptions, log: (
     const src = await benchSourceSteps(ctx, options);
     stages.push(stage('generate', src.generate.rows, src.generate.seconds, src.generate.cost));
     const cli = 'skipped' in src.cli ? undefined : src.cli;
-    stages.push(stage('mysql_load', src.load.rows, src.load.seconds, { ...src.load.cost, ...(cli ? { baselineRowsPerSec: cli.rowsPerSec, baseline: `${cli.client} LOAD DATA LOCAL INFILE` } : { baseline: (src.cli as { skipped: string }).skipped }) }));
+    stages.push(stage('mysql_load', src.load.rows, src.load.seconds, { ...src.load.cost, repeats: src.load.repeats, ...(cli ? { baselineRowsPerSec: cli.rowsPerSec, baseline: `${cli.client} LOAD DATA LOCAL INFILE` } : { baseline: (src.cli as { skipped: string }).skipped }) }));
     stages.push(stage('row_by_row_insert', src.rowByRow.rows, src.rowByRow.seconds, { baseline: 'the original project: one INSERT per row (a sample of orders)' }));
 
     log('extract into the lake (beside mariadb --batch | gzip)…');
