@@ -73,3 +73,34 @@ export async function writeScalingChart(dir: string, svgFile: string): Promise<n
   fs.writeFileSync(svgFile, rendered.svg);
   return runs.length;
 }
+
+const secondsCell = (s: BenchReport['stages'][number] | undefined, native = false) => {
+  if (!s) return '';
+  const own = s.seconds.toFixed(1);
+  return native && s.baselineRowsPerSec ? `${own} (${(s.rows / s.baselineRowsPerSec).toFixed(1)})` : own;
+};
+
+/**
+ * The "## Scaling" section of docs/benchmarks.md: the chart and a table of every stored run (seconds per stage,
+ * the native tool's seconds in brackets, peak RSS), so the scaling numbers are never typed by hand.
+ */
+export function scalingMarkdown(runs: readonly StoredBenchRun[], svgName: string): string {
+  const rows = runs.map((r) => {
+    const by = (name: string) => r.stages.find((s) => s.name === name);
+    return `| ${r.orders.toLocaleString('en-US')} | ${secondsCell(by('generate'))} | ${secondsCell(by('mysql_load'), true)} | ${secondsCell(by('lake_extract'), true)} | ` +
+      `${secondsCell(by('warehouse_copy'), true)} | ${secondsCell(by('mart_build'))} | ${r.totalSeconds.toFixed(1)} | ${r.peakRssMB} MB | ${r.date} |`;
+  });
+  return [
+    '## Scaling',
+    '',
+    `![Seconds and peak RSS per stage against orders](${svgName})`,
+    '',
+    'Seconds per stage; the native tool\'s seconds on the same data, in the same run, in brackets. Written with the chart by',
+    '`npm run bench -- --orders N --markdown docs/benchmarks.md` from every run stored in `docs/bench/`.',
+    '',
+    '| orders | generate | MySQL load | lake extract | warehouse COPY | core + mart | pipeline stages (s) | peak RSS | run on |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...rows,
+    '',
+  ].join('\n');
+}

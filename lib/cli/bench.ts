@@ -5,7 +5,7 @@ import { openPipeline } from '../context';
 import os from 'node:os';
 import path from 'node:path';
 import { runBench, benchTable, benchMarkdown, writeBenchMarkdown } from '../bench';
-import { storeBenchRun, writeScalingChart } from '../bench-chart';
+import { readBenchRuns, scalingMarkdown, storeBenchRun, writeScalingChart } from '../bench-chart';
 import { resetProject } from '../reset';
 import { redact } from '../errors';
 
@@ -50,6 +50,7 @@ main(async () => {
       const stored = storeBenchRun(dir, { ...report, machine, date: new Date().toISOString().slice(0, 10) });
       const svg = path.join(path.dirname(values.markdown), 'benchmarks-scaling.svg');
       const runs = await writeScalingChart(dir, svg);
+      writeBenchMarkdown(values.markdown, scalingMarkdown(readBenchRuns(dir), path.basename(svg)));
       log(`wrote the ${options.orders.toLocaleString('en-US')}-order section of ${values.markdown}, ${stored} and ${svg} (${runs} runs)`);
     }
     if (values.json) process.stdout.write(redact(JSON.stringify(report)) + '\n');
