@@ -45,9 +45,8 @@ export function scalingRows(runs: readonly StoredBenchRun[]): { orders: number; 
   return rows;
 }
 
-/** Draws the stored runs into `svgFile`; returns how many runs it drew (0: nothing stored, no file written). */
-export async function writeScalingChart(dir: string, svgFile: string): Promise<number> {
-  const runs = readBenchRuns(dir);
+/** Draws the stored runs (readBenchRuns) into `svgFile`; returns how many it drew (0: nothing stored, no file written). */
+export async function writeScalingChart(runs: readonly StoredBenchRun[], svgFile: string): Promise<number> {
   if (runs.length === 0) return 0;
   const x = { field: 'orders', type: 'quantitative', scale: { type: 'log' }, axis: { title: 'orders (log scale)', format: '~s' } };
   const color = { field: 'stage', type: 'nominal', title: 'stage', sort: [...PIPELINE_STAGES, 'pipeline (all stages)'] };

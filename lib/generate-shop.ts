@@ -94,7 +94,8 @@ interface PlannedOrder {
 /**
  * A growing list of small integers (< 65536), 2 bytes each in fixed chunks: one entry per customer created, so at
  * 5M orders (1.8M customers) it holds 3.6 MB where an array of object pointers held 14 MB, and it never copies
- * itself to grow. What kept peak memory flat from 1M to 5M orders (#7).
+ * itself to grow. (Peak memory from 1M to 5M orders was kept flat mostly by the heap cap in package.json's
+ * scripts; see docs/benchmarks.md.)
  */
 class IndexList {
   private static readonly CHUNK = 1 << 16;

@@ -240,10 +240,9 @@ interface TableJob {
 async function extractTable(job: TableJob): Promise<{ columns: SourceColumn[]; parts: PartRecord[]; to: Watermark | null }> {
   const columns = await sourceColumns(job.conn, job.table);
   const keyName = TABLE_KEYS[job.table];
-  const keyIndex = columns.findIndex((c) => c.name === keyName);
-  const updatedIndex = columns.findIndex((c) => c.name === 'updated_at');
-  if (keyIndex < 0 || updatedIndex < 0) {
-    throw new OrderHeError(`The source table "${job.table}" has no ${keyIndex < 0 ? keyName : 'updated_at'} column, so it cannot be extracted incrementally.`,
+  const missing = [keyName, 'updated_at'].find((name) => !columns.some((c) => c.name === name));
+  if (missing) {
+    throw new OrderHeError(`The source table "${job.table}" has no ${missing} column, so it cannot be extracted incrementally.`,
       'Recreate the source from sql/source/: npm run pipeline -- --until source');
   }
   const t = quoteMysqlIdent(job.table, 'source table');

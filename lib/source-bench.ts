@@ -25,7 +25,7 @@ export interface Throughput {
 }
 
 export interface SourceBench {
-  generate: Throughput & { cost: StageCost; peakRssMB: number };
+  generate: Throughput & { cost: StageCost };
   /** The pipeline's source step (mysql2, LOAD DATA LOCAL INFILE from our streams). */
   load: Throughput & { cost: StageCost; repeats?: number };
   /** The same statements through the command-line client, or why it could not run. */
@@ -60,7 +60,7 @@ export async function benchSourceSteps(ctx: PipelineContext, options: RunOptions
   let started = process.hrtime.bigint();
   const gen = await metered(() => generateShop(ctx, { ...options, append: undefined }));
   const generated = gen.value;
-  const generate = { ...through(generated.rows, since(started)), cost: gen.cost, peakRssMB: gen.cost.peakRssMB };
+  const generate = { ...through(generated.rows, since(started)), cost: gen.cost };
 
   started = process.hrtime.bigint();
   const loading = await metered(() => loadShopIntoSource(ctx, { ...options, append: undefined }));

@@ -49,9 +49,10 @@ main(async () => {
       const dir = path.join(path.dirname(values.markdown), 'bench');
       const stored = storeBenchRun(dir, { ...report, machine, date: new Date().toISOString().slice(0, 10) });
       const svg = path.join(path.dirname(values.markdown), 'benchmarks-scaling.svg');
-      const runs = await writeScalingChart(dir, svg);
-      writeBenchMarkdown(values.markdown, scalingMarkdown(readBenchRuns(dir), path.basename(svg)));
-      log(`wrote the ${options.orders.toLocaleString('en-US')}-order section of ${values.markdown}, ${stored} and ${svg} (${runs} runs)`);
+      const runs = readBenchRuns(dir);
+      await writeScalingChart(runs, svg);
+      writeBenchMarkdown(values.markdown, scalingMarkdown(runs, path.basename(svg)));
+      log(`wrote the ${options.orders.toLocaleString('en-US')}-order section of ${values.markdown}, ${stored} and ${svg} (${runs.length} runs)`);
     }
     if (values.json) process.stdout.write(redact(JSON.stringify(report)) + '\n');
   } finally {
