@@ -7,13 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PutObjectCommand, GetObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
-import type { OrderHeConfig } from './config';
-import { OrderHeError, describeError } from './errors';
-import { withSourceServer } from './source';
-import { openLake } from './lake';
+import type { OrderHeConfig } from './core/config';
+import { OrderHeError, describeError, redact } from './core/errors';
+import { withSourceServer } from './source/connection';
+import { openLake } from './lake/connection';
 import { openWarehouse } from './warehouse';
 import { withWarehouseServer } from './warehouse/postgres';
-import { latestRun, readRunRecord } from './lake-read';
+import { latestRun, readRunRecord } from './lake/read';
 import { probeRedshiftLakeAccess } from './warehouse/redshift';
 
 export interface DoctorCheck {
@@ -138,4 +138,26 @@ export async function runDoctor(config: OrderHeConfig): Promise<DoctorCheck[]> {
     ...(config.warehouse.driver === 'redshift' && config.warehouse.iamRole ? [await check('Redshift COPY', () => checkRedshiftCopy(config))] : []),
     await check('outputs', () => checkOutputs(config)),
   ];
+}
+
+// The same report inside a notebook: a cell builds a config (say with a deliberately wrong port) and a learner
+// sees a key issue and its fix at the step where it happens.
+
+/** The report's lines as `npm run doctor` prints them (secrets masked). */
+export function doctorReportLines(checks: DoctorCheck[]): string[] {
+  const lines: string[] = [];
+  for (const c of checks) {
+    lines.push(redact(`${c.ok ? '✓' : '✗'} ${c.part.padEnd(13)} ${c.message}`));
+    if (c.fix) lines.push(redact(`    fix: ${c.fix}`));
+  }
+  const failed = checks.filter((c) => !c.ok).length;
+  lines.push(failed ? `${failed} problem(s) found.` : 'All good: npm run pipeline is ready to run.');
+  return lines;
+}
+
+/** Runs every doctor check for `config`, prints the report and returns the checks (never throws). */
+export async function showDoctor(config: OrderHeConfig): Promise<DoctorCheck[]> {
+  const checks = await runDoctor(config);
+  console.log(doctorReportLines(checks).join('\n'));
+  return checks;
 }

@@ -1,19 +1,34 @@
 /**
- * Runs the steps in order, from --from to --until, timing each. The same functions are what the
- * notebooks call one cell at a time.
+ * The pipeline: the six steps in the one order data flows, each a function of its step's folder that a
+ * notebook cell calls and that `npm run pipeline` calls in the same order (core/runner.ts times them).
  */
-import type { PipelineContext } from './context';
-import { STEP_NAMES, type RunOptions, type Step, type StepName, type StepResult } from './steps';
-import { OrderHeError } from './errors';
-import { generateShop } from './generate';
-import { loadShopIntoSource } from './source-load';
-import { extractSourceIntoLake } from './lake-extract';
-import { loadLakeIntoStaging } from './warehouse/load';
-import { buildCore, buildMart } from './warehouse/models';
-import { writeDashboard } from './dashboard';
+import { createPipelineContext, type OpenPipelineOptions, type PipelineContext } from './core/context';
+import { openSource } from './source/connection';
+import { openLake } from './lake/connection';
+import { openWarehouse } from './warehouse/open';
+import { STEP_NAMES, type RunOptions, type Step, type StepName, type StepResult } from './core/steps';
+import { runSteps, type StepReport } from './core/runner';
+import { generateShopFiles, type GenerateSettings } from './generate/generate-shop';
+import { currentShopInSource } from './source/current-shop';
+import { loadShopIntoSource } from './source/load';
+import { extractSourceIntoLake } from './lake/extract';
+import { loadLakeIntoStaging } from './warehouse/staging-load';
+import { buildCore } from './warehouse/core-merge';
+import { buildMart } from './mart/build';
+import { writeDashboard } from './charts/dashboard';
+
+/** The config plus the three connections, each opened on first use and closed together by close(). */
+export function openPipeline(options: OpenPipelineOptions = {}): PipelineContext {
+  return createPipelineContext({ source: openSource, lake: openLake, warehouse: openWarehouse }, options);
+}
+
+/** Step 1: a fresh shop as files, or (append) more days of the shop the source holds now. */
+export async function generateShop(ctx: PipelineContext, options: RunOptions, settings: GenerateSettings = {}): Promise<StepResult> {
+  return generateShopFiles(ctx, options, { ...settings, currentShop: options.append ? await currentShopInSource(ctx) : undefined });
+}
 
 /** The warehouse step is two moves: COPY the new lake runs into staging, then merge staging into core. */
-async function loadWarehouse(ctx: PipelineContext): Promise<StepResult> {
+export async function loadWarehouse(ctx: PipelineContext): Promise<StepResult> {
   const staged = await loadLakeIntoStaging(ctx);
   const core = await buildCore(ctx);
   return { rows: staged.rows, detail: { staging: staged.detail, core: core.detail } };
@@ -28,33 +43,8 @@ export const STEPS: Record<StepName, Step> = {
   dashboard: writeDashboard,
 };
 
-export interface StepReport extends StepResult {
-  step: StepName;
-  seconds: number;
-  rowsPerSec: number;
+export function runPipeline(ctx: PipelineContext, options: RunOptions, steps: StepName[] = [...STEP_NAMES], onStep?: (r: StepReport) => void): Promise<StepReport[]> {
+  return runSteps(STEPS, ctx, options, steps, onStep);
 }
 
-export function stepRange(from: string = STEP_NAMES[0], until: string = STEP_NAMES[STEP_NAMES.length - 1]): StepName[] {
-  for (const [flag, name] of [['--from', from], ['--until', until]] as const) {
-    if (!(STEP_NAMES as readonly string[]).includes(name)) {
-      throw new OrderHeError(`${flag} ${name} is not a step.`, `Steps are, in order: ${STEP_NAMES.join(', ')}.`);
-    }
-  }
-  const a = STEP_NAMES.indexOf(from as StepName);
-  const b = STEP_NAMES.indexOf(until as StepName);
-  if (a > b) throw new OrderHeError(`--from ${from} comes after --until ${until}.`, `Steps run in this order: ${STEP_NAMES.join(', ')}.`);
-  return STEP_NAMES.slice(a, b + 1);
-}
-
-export async function runPipeline(ctx: PipelineContext, options: RunOptions, steps: StepName[] = [...STEP_NAMES], onStep?: (r: StepReport) => void): Promise<StepReport[]> {
-  const reports: StepReport[] = [];
-  for (const step of steps) {
-    const started = process.hrtime.bigint();
-    const result = await STEPS[step](ctx, options);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const report = { step, ...result, seconds, rowsPerSec: seconds > 0 ? Math.round(result.rows / seconds) : 0 };
-    reports.push(report);
-    onStep?.(report);
-  }
-  return reports;
-}
+export { stepRange, type StepReport } from './core/runner';

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { testEnv, runCli } from './helpers';
-import { mysqlOptions } from '../lib/source';
-import { writeBenchMarkdown, type BenchReport, type BenchStage } from '../lib/bench';
+import { mysqlOptions } from '../lib/source/connection';
+import { writeBenchMarkdown, type BenchReport, type BenchStage } from '../tools/bench/bench';
 
 const t = testEnv('bench');
 after(() => t.cleanup());

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
-import { barChart, lineChart, heatmapChart, scatterChart, kpiTiles, chart, showChart, renderChart, showTable, toRows, VEGA_LITE_MIME, formatKpi } from '../lib/charts';
+import { barChart, lineChart, heatmapChart, scatterChart, kpiTiles, chart, formatKpi } from '../lib/charts/specs';
+import { renderChart, VEGA_LITE_MIME } from '../lib/charts/render';
+import { showChart } from '../lib/notebook/charts';
+import { showTable } from '../lib/notebook/display';
+import { toRows } from '../lib/core/rows';
 
 const categories = [
   { category: 'Electronics', revenue: '12034.50', margin: '3100.10' },

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, interpolate } from '../lib/config';
-import { OrderHeError, redact, registerSecret, describeError } from '../lib/errors';
+import { loadConfig, interpolate } from '../lib/core/config';
+import { OrderHeError, redact, registerSecret, describeError } from '../lib/core/errors';
 import { ROOT } from './helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-config-'));

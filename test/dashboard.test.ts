@@ -6,10 +6,10 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { testEnv, ROOT } from './helpers';
 import { runPipeline } from '../lib/pipeline';
-import { writeDashboard } from '../lib/dashboard';
-import { listMartExportTables, csvField } from '../lib/mart-export';
-import type { PipelineContext } from '../lib/context';
-import type { StepResult } from '../lib/steps';
+import { writeDashboard } from '../lib/charts/dashboard';
+import { listMartExportTables, exportCsvField } from '../lib/mart/export';
+import type { PipelineContext } from '../lib/core/context';
+import type { StepResult } from '../lib/core/steps';
 
 const env = testEnv('dashboard');
 const ARTEFACTS = path.join(ROOT, 'data', 'out', 'test-artefacts');
@@ -72,11 +72,11 @@ test('the dashboard step writes one HTML file and a CSV of every mart table with
 });
 
 test('CSV fields are quoted only when they must be, and NULL is empty', () => {
-  assert.equal(csvField('Home, Garden'), '"Home, Garden"');
-  assert.equal(csvField('say "hi"'), '"say ""hi"""');
-  assert.equal(csvField(null), '');
-  assert.equal(csvField('12.50'), '12.50');
-  assert.equal(csvField(new Date(Date.UTC(2026, 0, 2, 3, 4, 5))), '2026-01-02T03:04:05.000Z');
+  assert.equal(exportCsvField('Home, Garden'), '"Home, Garden"');
+  assert.equal(exportCsvField('say "hi"'), '"say ""hi"""');
+  assert.equal(exportCsvField(null), '');
+  assert.equal(exportCsvField('12.50'), '12.50');
+  assert.equal(exportCsvField(new Date(Date.UTC(2026, 0, 2, 3, 4, 5))), '2026-01-02T03:04:05.000Z');
 });
 
 test('the HTML references nothing on the network and forbids fetching', () => {

@@ -11,8 +11,8 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { ROOT, assertPlainFailure, runCli, startCli, testEnv, type TestEnv } from './helpers';
-import { startEmbeddedLakeServer } from '../lib/lake';
-import { buildMart } from '../lib/warehouse/models';
+import { startEmbeddedLakeServer } from '../lib/lake/connection';
+import { buildMart } from '../lib/mart/build';
 
 const t = testEnv('faults');
 after(() => t.cleanup());

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeShopFiles, checkRunOptions, parseCents } from '../lib/generate';
-import { SHOP_TABLE_NAMES, generatedFile, readGeneratedManifest, readGeneratedRows, formatCents, formatTimestamp } from '../lib/generate-files';
-import { ordersPerDay, HISTORY_FIRST_DAY, HISTORY_DAYS } from '../lib/generate-calendar';
-import { OrderHeError } from '../lib/errors';
-import type { RunOptions } from '../lib/steps';
+import { writeShopFiles, checkRunOptions } from '../lib/generate/generate-shop';
+import { parseCents } from '../lib/source/current-shop';
+import { SHOP_TABLE_NAMES, generatedFile, readGeneratedManifest, readGeneratedRows, formatCents, formatTimestamp } from '../lib/generate/files';
+import { ordersPerDay, HISTORY_FIRST_DAY, HISTORY_DAYS } from '../lib/generate/calendar';
+import { OrderHeError } from '../lib/core/errors';
+import type { RunOptions } from '../lib/core/steps';
 
 // These tests only write files: no database is touched. Each run writes under its own temp folder.
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-generate-'));

@@ -8,9 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { loadConfig, type OrderHeConfig } from '../lib/config';
-import { openPipeline, type PipelineContext } from '../lib/context';
-import { resetProject } from '../lib/reset';
+import { loadConfig, type OrderHeConfig } from '../lib/core/config';
+import { type PipelineContext } from '../lib/core/context';
+import { openPipeline } from '../lib/pipeline';
+import { resetProject } from '../tools/reset';
 
 export const ROOT = path.resolve(__dirname, '..');
 
@@ -55,9 +56,9 @@ export async function dropTestDatabases(config: OrderHeConfig) {
 
 export interface CliResult { code: number | null; out: string; err: string; all: string }
 
-/** Runs one of lib/cli/*.ts the way `npm run` does (through tsx), in the suite's environment. */
+/** Runs one of tools/cli/*.ts the way `npm run` does (through tsx), in the suite's environment. */
 export function runCli(t: TestEnv, script: string, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib/cli', script), ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools/cli', script), ...args], {
     cwd: ROOT, env: { ...t.env, ...env }, encoding: 'utf8', timeout: 300_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr, all: r.stdout + r.stderr };
@@ -65,7 +66,7 @@ export function runCli(t: TestEnv, script: string, args: string[], env: NodeJS.P
 
 /** Starts a CLI in the background; `output()` is what it printed so far. */
 export function startCli(t: TestEnv, script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib/cli', script), ...args], { cwd: ROOT, env: { ...t.env, ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools/cli', script), ...args], { cwd: ROOT, env: { ...t.env, ...env } });
   let text = '';
   let errors = '';
   child.stdout.on('data', (d) => (text += d));

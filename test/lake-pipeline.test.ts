@@ -5,11 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testEnv } from './helpers';
-import type { PipelineContext } from '../lib/context';
+import type { PipelineContext } from '../lib/core/context';
 import { runPipeline } from '../lib/pipeline';
-import { latestRun, readManifest, readRunObjects, readRunRecord } from '../lib/lake-read';
-import type { RunOptions } from '../lib/steps';
-import { SOURCE_TABLES } from '../lib/lake-format';
+import { latestRun, readManifest, readRunObjects, readRunRecord } from '../lib/lake/read';
+import type { RunOptions } from '../lib/core/steps';
+import { SOURCE_TABLES } from '../lib/lake/format';
 
 const env = testEnv('lake_pipeline');
 let ctx: PipelineContext;

@@ -14,8 +14,8 @@ import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { EMBEDDED_CREDENTIALS, s3Client, startEmbeddedLakeServer } from '../lib/lake';
-import { loadConfig } from '../lib/config';
+import { EMBEDDED_CREDENTIALS, s3Client, startEmbeddedLakeServer } from '../lib/lake/connection';
+import { loadConfig } from '../lib/core/config';
 import { ROOT } from './helpers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-lake-server-'));
@@ -90,7 +90,7 @@ test('a streamed PutObject reads back exactly through the lake client, which is 
 });
 
 test('npm run lake -- serve keeps the server up until it is stopped, and an S3 client can use it meanwhile', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib/cli/lake.ts'), 'serve', '--port', '0'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools/cli/lake.ts'), 'serve', '--port', '0'], {
     cwd: ROOT, env: { ...process.env, ORDERHE_PROFILE: 'local', ORDERHE_DATA_DIR: dir, LAKE_BUCKET: 'orderhe-t-serve' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

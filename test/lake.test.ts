@@ -10,13 +10,13 @@ import { spawnSync } from 'node:child_process';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Pool } from 'mysql2/promise';
 import { testEnv, ROOT } from './helpers';
-import type { PipelineContext } from '../lib/context';
-import { OrderHeError } from '../lib/errors';
-import { s3Client, startEmbeddedLakeServer, type Lake } from '../lib/lake';
-import { extractSourceIntoLake, extractTablesIntoLake } from '../lib/lake-extract';
-import { latestRun, listRuns, openPartStream, readExtractState, readManifest, readPartRows, readRunObjects, readRunRecord } from '../lib/lake-read';
-import { CsvRowParser, csvKindOf, csvLine, csvLineSql, type SourceValue } from '../lib/lake-csv';
-import { SOURCE_TABLES, type SourceTable } from '../lib/lake-format';
+import type { PipelineContext } from '../lib/core/context';
+import { OrderHeError } from '../lib/core/errors';
+import { s3Client, startEmbeddedLakeServer, type Lake } from '../lib/lake/connection';
+import { extractSourceIntoLake, extractTablesIntoLake } from '../lib/lake/extract';
+import { latestRun, listRuns, openPartStream, readExtractState, readManifest, readPartRows, readRunObjects, readRunRecord } from '../lib/lake/read';
+import { CsvRowParser, csvKindOf, csvLine, csvLineSql, type SourceValue } from '../lib/lake/csv';
+import { SOURCE_TABLES, type SourceTable } from '../lib/lake/format';
 
 const env = testEnv('lake');
 let ctx: PipelineContext;
@@ -285,7 +285,7 @@ test('an upload that fails midway leaves no manifest and no state change, and th
 
 test('npm run lake -- runs lists the complete runs, oldest first, as JSON', async () => {
   const lake = await ctx.lake();
-  const out = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib/cli/lake.ts'), 'runs', '--json'], { cwd: ROOT, env: env.env, encoding: 'utf8' });
+  const out = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools/cli/lake.ts'), 'runs', '--json'], { cwd: ROOT, env: env.env, encoding: 'utf8' });
   assert.equal(out.status, 0, out.stderr);
   const listed = JSON.parse(out.stdout.trim().split('\n').pop()!) as { lineage: string; runs: { table: string; runId: string; rows: number }[] };
   const runs = await listRuns(lake);

@@ -5,16 +5,17 @@ import { applyBatch, insertRows, nextBatch, smallShop, stageRuns, ts, type Row, 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildCore, buildMart, countCore, createCoreTables } from '../lib/warehouse/models';
+import { buildCore, countCore, createCoreTables } from '../lib/warehouse/core-merge';
+import { buildMart } from '../lib/mart/build';
 import { orderByDependencies, sqlReferences } from '../lib/warehouse/sql-files';
-import { openPipeline } from '../lib/context';
-import { lineageGraph, lineageText, listMartTables, modelLineage, queryMart } from '../lib/mart';
+import { openPipeline } from '../lib/pipeline';
+import { lineageGraph, lineageText, listMartTables, modelLineage, queryMart } from '../lib/mart/query';
 import { runPipeline } from '../lib/pipeline';
-import { countSourceRows } from '../lib/source-load';
-import { checkMartQuality, checkWarehouseQuality, QualityError } from '../lib/quality';
-import { TABLE_KEYS } from '../lib/lake-format';
-import type { PipelineContext } from '../lib/context';
-import type { Warehouse } from '../lib/warehouse/types';
+import { countSourceRows } from '../lib/source/load';
+import { checkMartQuality, checkWarehouseQuality, QualityError } from '../lib/quality/checks';
+import { TABLE_KEYS } from '../lib/lake/format';
+import type { PipelineContext } from '../lib/core/context';
+import type { Warehouse } from '../lib/warehouse/adapter';
 
 const env = testEnv('models');
 let ctx: PipelineContext;

@@ -1,9 +1,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testEnv, ROOT } from './helpers';
-import { loadConfig } from '../lib/config';
+import { loadConfig } from '../lib/core/config';
 import { runDoctor } from '../lib/doctor';
-import { doctorReportLines, showDoctor } from '../lib/notebook-doctor';
+import { doctorReportLines, showDoctor } from '../lib/doctor';
 
 const env = testEnv('notebook_doctor');
 after(() => env.cleanup());

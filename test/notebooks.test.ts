@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { testEnv, ROOT } from './helpers';
-import { countChartOutputs } from '../lib/notebook-runner';
+import { countChartOutputs } from '../tools/notebooks/runner';
 
 const env = testEnv('notebooks');
 after(() => env.cleanup());

@@ -7,15 +7,15 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { testEnv } from './helpers';
-import type { PipelineContext } from '../lib/context';
-import { OrderHeError } from '../lib/errors';
+import type { PipelineContext } from '../lib/core/context';
+import { OrderHeError } from '../lib/core/errors';
 import { openPglite, csvBlobs } from '../lib/warehouse/pglite';
-import type { Warehouse } from '../lib/warehouse/types';
-import { generateShop } from '../lib/generate';
-import { loadShopIntoSource } from '../lib/source-load';
-import { extractTablesIntoLake } from '../lib/lake-extract';
-import { loadLakeIntoStaging, stagingCounts } from '../lib/warehouse/load';
-import { buildCore } from '../lib/warehouse/models';
+import type { Warehouse } from '../lib/warehouse/adapter';
+import { generateShop } from '../lib/pipeline';
+import { loadShopIntoSource } from '../lib/source/load';
+import { extractTablesIntoLake } from '../lib/lake/extract';
+import { loadLakeIntoStaging, stagingCounts } from '../lib/warehouse/staging-load';
+import { buildCore } from '../lib/warehouse/core-merge';
 
 const env = testEnv('pglite', 'embedded');
 // The driver tests use their own folder: two PGlite instances must never share one.

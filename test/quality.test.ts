@@ -5,11 +5,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { applyBatch, insertRows, nextBatch, smallShop, stageRuns, type Shop } from './staging-fixture';
-import { buildCore, buildMart, countCore } from '../lib/warehouse/models';
-import { checkWarehouseQuality, moneyText, QualityError, type QualityCheck } from '../lib/quality';
-import { SOURCE_TABLES, TABLE_KEYS } from '../lib/lake-format';
-import { openPipeline, type PipelineContext } from '../lib/context';
-import type { Warehouse } from '../lib/warehouse/types';
+import { buildCore, countCore } from '../lib/warehouse/core-merge';
+import { buildMart } from '../lib/mart/build';
+import { checkWarehouseQuality, moneyText, QualityError, type QualityCheck } from '../lib/quality/checks';
+import { SOURCE_TABLES, TABLE_KEYS } from '../lib/lake/format';
+import { type PipelineContext } from '../lib/core/context';
+import { openPipeline } from '../lib/pipeline';
+import type { Warehouse } from '../lib/warehouse/adapter';
 
 const env = testEnv('quality');
 let ctx: PipelineContext;

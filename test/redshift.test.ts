@@ -8,17 +8,18 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, testEnv } from './helpers';
-import { OrderHeError } from '../lib/errors';
-import { loadConfig } from '../lib/config';
-import { openPipeline, type PipelineContext } from '../lib/context';
-import type { Warehouse } from '../lib/warehouse/types';
-import { generateShop } from '../lib/generate';
-import { loadShopIntoSource } from '../lib/source-load';
-import { extractTablesIntoLake } from '../lib/lake-extract';
-import { listRuns, readManifest } from '../lib/lake-read';
-import { SOURCE_TABLES } from '../lib/lake-format';
+import { OrderHeError } from '../lib/core/errors';
+import { loadConfig } from '../lib/core/config';
+import { type PipelineContext } from '../lib/core/context';
+import { openPipeline } from '../lib/pipeline';
+import type { Warehouse } from '../lib/warehouse/adapter';
+import { generateShop } from '../lib/pipeline';
+import { loadShopIntoSource } from '../lib/source/load';
+import { extractTablesIntoLake } from '../lib/lake/extract';
+import { listRuns, readManifest } from '../lib/lake/read';
+import { SOURCE_TABLES } from '../lib/lake/format';
 import { redshiftCopySql, redshiftCopyErrorFor, checkIamRole, redshiftAccessProbeSql } from '../lib/warehouse/redshift';
-import { loadLakeIntoStaging, stagingCounts } from '../lib/warehouse/load';
+import { loadLakeIntoStaging, stagingCounts } from '../lib/warehouse/staging-load';
 
 const input = {
   table: 'staging.orders',

@@ -1,11 +1,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { testEnv } from './helpers';
-import { generateShop } from '../lib/generate';
-import { bulkLoadSettings, loadShopIntoSource, checksumSourceTables, countSourceRows, insertRowByRow, loadDataLocal } from '../lib/source-load';
-import { OrderHeError } from '../lib/errors';
-import { benchSourceSteps } from '../lib/source-bench';
-import type { RunOptions } from '../lib/steps';
+import { generateShop } from '../lib/pipeline';
+import { bulkLoadSettings, loadShopIntoSource, checksumSourceTables, countSourceRows, insertRowByRow, loadDataLocal } from '../lib/source/load';
+import { OrderHeError } from '../lib/core/errors';
+import { benchSourceSteps } from '../tools/bench/source-bench';
+import type { RunOptions } from '../lib/core/steps';
 
 // One MySQL database, data folder and bucket of this suite's own (never the learner's orderhe).
 const env = testEnv('source');

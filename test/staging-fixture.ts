@@ -3,9 +3,9 @@
  * staging.<table> holds exactly the pending runs' rows and staging.pending_runs lists those runs.
  * Lets the model and quality tests run without the generator, the source and the lake.
  */
-import type { Warehouse } from '../lib/warehouse/types';
-import { createCoreTables } from '../lib/warehouse/models';
-import { SOURCE_TABLES, type SourceTable } from '../lib/lake-format';
+import type { Warehouse } from '../lib/warehouse/adapter';
+import { createCoreTables } from '../lib/warehouse/core-merge';
+import { SOURCE_TABLES, type SourceTable } from '../lib/lake/format';
 
 export type Row = Record<string, string | number | null>;
 export type Shop = Record<SourceTable, Row[]>;

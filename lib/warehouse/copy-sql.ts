@@ -2,8 +2,8 @@
  * The COPY statements of the three warehouses, side by side, for the lake's CSV dialect (lib/lake-format.ts):
  * a header line, RFC 4180 quoting, \N for NULL, "" for the empty string. Names are validated and quoted.
  */
-import { OrderHeError } from '../errors';
-import { quotePgIdent } from '../identifiers';
+import { OrderHeError } from '../core/errors';
+import { quotePgIdent } from '../core/identifiers';
 
 /** `staging.orders` → `"staging"."orders"`; anything but one or two plain names is refused. */
 export function quoteTableName(table: string): string {

@@ -1,5 +1,5 @@
 /** Which core table each staged source table becomes, and the key it is merged by. */
-import type { SourceTable } from '../lake-format';
+import type { SourceTable } from '../lake/format';
 
 export interface CoreTable {
   /** The core table, schema included. */

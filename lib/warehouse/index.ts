@@ -1,17 +1,9 @@
-/** Picks the warehouse driver the profile names; everything downstream sees only the Warehouse interface. */
-import type { WarehouseConfig } from '../config';
-import type { Warehouse } from './types';
-import { openPostgres } from './postgres';
-import { openPglite } from './pglite';
-
-export type { Warehouse } from './types';
-
-export async function openWarehouse(cfg: WarehouseConfig, options: { create?: boolean } = {}): Promise<Warehouse> {
-  switch (cfg.driver) {
-    case 'postgres':
-    case 'redshift':
-      return openPostgres(cfg, options);
-    case 'pglite':
-      return openPglite(cfg, options);
-  }
-}
+/** Step 4, warehouse: one adapter per warehouse (postgres, pglite, redshift), the staging load and the core merge. */
+export * from './adapter';
+export * from './open';
+export * from './copy-sql';
+export * from './redshift';
+export * from './sql-files';
+export * from './core-tables';
+export * from './staging-load';
+export * from './core-merge';

@@ -14,9 +14,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import type { WarehouseConfig } from '../config';
-import { OrderHeError } from '../errors';
-import type { Warehouse } from './types';
+import type { WarehouseConfig } from '../core/config';
+import { OrderHeError } from '../core/errors';
+import type { Warehouse } from './adapter';
 import { copyFromBlobSql } from './copy-sql';
 
 /** Size of one COPY blob: big enough that per-statement cost vanishes, small enough to stay far from the memory limit. */

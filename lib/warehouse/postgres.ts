@@ -6,12 +6,12 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { WarehouseConfig } from '../config';
-import { OrderHeError } from '../errors';
-import { explainConnectionError } from '../connect-errors';
-import { quotePgIdent } from '../identifiers';
+import type { WarehouseConfig } from '../core/config';
+import { OrderHeError } from '../core/errors';
+import { explainConnectionError } from '../core/connect-errors';
+import { quotePgIdent } from '../core/identifiers';
 import { copyFromStdinSql } from './copy-sql';
-import type { Warehouse, WarehouseDriverName } from './types';
+import type { Warehouse, WarehouseDriverName } from './adapter';
 
 // NUMERIC and BIGINT stay exact strings (money is never a float); COUNT(*) is BIGINT, so read it with ::int where a number is wanted.
 const types = {

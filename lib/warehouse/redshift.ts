@@ -6,8 +6,8 @@
  * Nothing here is assembled from user text: the bucket, the IAM role ARN, the region and the manifest key are
  * each checked against a strict pattern, and table and column names are validated identifiers.
  */
-import { OrderHeError } from '../errors';
-import { checkBucket, quotePgIdent } from '../identifiers';
+import { OrderHeError } from '../core/errors';
+import { checkBucket, quotePgIdent } from '../core/identifiers';
 import { quoteTableName } from './copy-sql';
 
 export interface RedshiftCopyInput {

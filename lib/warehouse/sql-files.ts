@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { OrderHeError } from '../errors';
+import { OrderHeError } from '../core/errors';
 
 export interface SqlModel {
   /** The table the file makes: its file name without a numeric prefix and `.sql` (`03_daily_sales.sql` → `daily_sales`). */

@@ -1,0 +1,65 @@
+/**
+ * Step 6: the dashboard. It replaces the original project's Looker Studio step (which could not connect to
+ * the warehouse and fell back to uploading CSVs): one HTML file that opens offline, plus the mart as CSVs
+ * for any BI tool. Both land in <dataDir>/out/.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PipelineContext } from '../core/context';
+import type { StepResult } from '../core/steps';
+import { readDashboardData, dashboardViews, type DashboardData } from './views';
+import { dashboardHtml, type KpiDay } from './page';
+import { exportMartTables } from '../mart/export';
+
+/** Where the dashboard and the CSV exports go. */
+export function dashboardOutputDir(ctx: PipelineContext): string {
+  return path.join(ctx.config.pipeline.dataDir, 'out');
+}
+
+function kpiDays(data: DashboardData): KpiDay[] {
+  return data.daily.map((r) => ({
+    t: Date.parse(String(r.order_date)),
+    revenue: Number(r.revenue),
+    sales_orders: Number(r.sales_orders),
+    orders: Number(r.orders),
+    cancelled_orders: Number(r.cancelled_orders),
+    items_sold: Number(r.items_sold),
+  }));
+}
+
+/** Step 6: write data/out/dashboard.html and the mart CSV exports. */
+export async function writeDashboard(ctx: PipelineContext): Promise<StepResult> {
+  const wh = await ctx.warehouse();
+  const out = dashboardOutputDir(ctx);
+  fs.mkdirSync(out, { recursive: true });
+
+  const data = await readDashboardData(wh);
+  const first = data.daily[0]?.order_date;
+  const last = data.daily[data.daily.length - 1]?.order_date;
+  const html = dashboardHtml({
+    title: 'Order-He sales dashboard',
+    subtitle: `Orders from ${first ?? '–'} to ${last ?? '–'} (UTC), from the warehouse mart (${ctx.config.profile} profile).`,
+    views: dashboardViews(data),
+    days: kpiDays(data),
+    customers: data.customers,
+    generatedAt: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+  });
+  const file = path.join(out, 'dashboard.html');
+  // Write then rename, so a browser left open on the old file never reads half a page.
+  fs.writeFileSync(`${file}.tmp`, html);
+  fs.renameSync(`${file}.tmp`, file);
+
+  const exports = await exportMartTables(wh, out);
+  ctx.progress('dashboard', exports.length, exports.length, 'tables exported');
+  return {
+    rows: exports.reduce((n, e) => n + e.rows, 0),
+    detail: { dashboard: file, bytes: Buffer.byteLength(html), csv: Object.fromEntries(exports.map((e) => [e.table, e.rows])) },
+  };
+}
+
+// The views one by one, for notebook 07 (which builds the dashboard cell by cell).
+export {
+  readDashboardData, dashboardViews, categoryColors, revenueTrendView, categoryMixView, topProductsView,
+  cohortRetentionView, rfmSegmentsView, regionsView, statusFunnelView, type DashboardData,
+} from './views';
+export { exportMartTables } from '../mart/export';

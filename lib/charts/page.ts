@@ -1,0 +1,191 @@
+/**
+ * The dashboard as ONE self-contained HTML file: vega's browser build inlined, every view pre-compiled from
+ * vega-lite to vega in Node (so vega-lite and vega-embed are not needed in the page), the data inside the
+ * specs, and a Content-Security-Policy that forbids every network fetch, so "works offline" is enforced,
+ * not hoped for. A small script draws each view with vega's View, shows tooltips, and wires the selections.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vegaLite from 'vega-lite';
+import type { VegaLiteSpec } from './specs';
+import { PALETTE } from './specs';
+
+export interface KpiDay {
+  /** ms since epoch, UTC midnight */
+  t: number;
+  revenue: number;
+  sales_orders: number;
+  orders: number;
+  cancelled_orders: number;
+  items_sold: number;
+}
+
+export interface DashboardPage {
+  title: string;
+  subtitle: string;
+  /** Panel id -> vega-lite spec; the page shows them in this order. */
+  views: Record<string, VegaLiteSpec>;
+  /** Daily numbers the KPI tiles sum over the picked range. */
+  days: KpiDay[];
+  customers: number;
+  generatedAt: string;
+}
+
+/** vega's own browser build, from node_modules (vega 5, the version the notebooks use). */
+function vegaBrowserBuild(): string {
+  const file = path.join(path.dirname(require.resolve('vega/package.json')), 'build', 'vega.min.js');
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** Text that can sit inside <script> without closing it. */
+const scriptSafe = (s: string) => s.replace(/<\/script/gi, '<\\/script').replace(/<!--/g, '<\\!--');
+const jsonForScript = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+export function dashboardHtml(page: DashboardPage): string {
+  const compiled = Object.fromEntries(Object.entries(page.views).map(([id, spec]) => [id, vegaLite.compile(spec).spec]));
+  const payload = { views: compiled, days: page.days, customers: page.customers };
+  const panels = Object.keys(compiled)
+    .map((id) => `<section class="panel${id === 'trend' ? ' wide' : ''}"><div class="view" id="view-${id}" data-view="${id}"></div></section>`)
+    .join('\n    ');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<!-- Nothing may be fetched: every script, style and datum is in this file. -->
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; font-src data:">
+<title>${escapeHtml(page.title)}</title>
+<style>
+  :root { --ink: #222; --muted: #666; --line: #d8dee6; --tile: #f4f6f9; --accent: ${PALETTE[0]}; }
+  * { box-sizing: border-box; }
+  body { margin: 0; font-family: "Liberation Sans", Arial, Helvetica, sans-serif; color: var(--ink); background: #fafbfc; }
+  header { padding: 20px 28px 8px; }
+  h1 { margin: 0; font-size: 22px; }
+  header p { margin: 4px 0 0; color: var(--muted); font-size: 13px; }
+  .filters { margin: 6px 0 0; font-size: 13px; color: var(--muted); min-height: 18px; }
+  .filters b { color: var(--ink); }
+  .kpis { display: flex; flex-wrap: wrap; gap: 12px; padding: 12px 28px; }
+  .kpi { background: var(--tile); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; min-width: 160px; flex: 1; }
+  .kpi .label { font-size: 12px; color: var(--muted); }
+  .kpi .value { font-size: 24px; font-weight: 700; color: var(--accent); margin-top: 4px; font-variant-numeric: tabular-nums; }
+  .kpi .note { font-size: 11px; color: #888; margin-top: 2px; }
+  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; padding: 8px 28px 28px; }
+  .panel { background: white; border: 1px solid var(--line); border-radius: 8px; padding: 8px; overflow-x: auto; }
+  .panel.wide { grid-column: 1 / -1; }
+  #tooltip { position: fixed; pointer-events: none; background: rgba(255,255,255,.97); border: 1px solid #bbb; border-radius: 4px;
+    padding: 6px 8px; font-size: 12px; box-shadow: 0 2px 6px rgba(0,0,0,.15); display: none; z-index: 10; max-width: 320px; }
+  #tooltip td { padding: 1px 4px; } #tooltip td:first-child { color: var(--muted); }
+  .error { color: #b00; font-size: 13px; padding: 8px; }
+  footer { padding: 0 28px 24px; font-size: 12px; color: var(--muted); }
+</style>
+<script>${scriptSafe(vegaBrowserBuild())}</script>
+</head>
+<body>
+  <header>
+    <h1>${escapeHtml(page.title)}</h1>
+    <p>${escapeHtml(page.subtitle)}</p>
+    <div class="filters" id="filters">All dates, all categories.</div>
+  </header>
+  <div class="kpis" id="kpis"></div>
+  <main class="grid">
+    ${panels}
+  </main>
+  <footer>Generated ${escapeHtml(page.generatedAt)} from the warehouse mart. The mart tables are also in this folder as CSV files.</footer>
+  <div id="tooltip"></div>
+<script id="dashboard-data" type="application/json">${jsonForScript(payload)}</script>
+<script>${scriptSafe(PAGE_SCRIPT)}</script>
+</body>
+</html>
+`;
+}
+
+/** The page's own script (plain ES2017, runs in any current browser). */
+const PAGE_SCRIPT = String.raw`
+(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById('dashboard-data').textContent);
+  var views = {};
+  var state = { range: null, category: null };
+  var money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
+  var money2 = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  var count = new Intl.NumberFormat('en-US');
+  var day = function (t) { return new Date(t).toISOString().slice(0, 10); };
+
+  // Tooltips: vega hands us the tooltip object of the hovered mark; we draw it next to the pointer.
+  var tip = document.getElementById('tooltip');
+  function tooltip(handler, event, item, value) {
+    if (value == null || value === '') { tip.style.display = 'none'; return; }
+    var rows = typeof value === 'object'
+      ? Object.keys(value).map(function (k) { return '<tr><td>' + esc(k) + '</td><td><b>' + esc(String(value[k])) + '</b></td></tr>'; }).join('')
+      : '<tr><td>' + esc(String(value)) + '</td></tr>';
+    tip.innerHTML = '<table>' + rows + '</table>';
+    tip.style.display = 'block';
+    var x = event.clientX + 14, y = event.clientY + 14;
+    if (x + tip.offsetWidth > window.innerWidth) x = event.clientX - tip.offsetWidth - 14;
+    if (y + tip.offsetHeight > window.innerHeight) y = event.clientY - tip.offsetHeight - 14;
+    tip.style.left = x + 'px'; tip.style.top = y + 'px';
+  }
+  function esc(s) { return s.replace(/[&<>"]/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]; }); }
+
+  function kpis() {
+    var r = state.range, rev = 0, sales = 0, orders = 0, cancelled = 0, items = 0, n = 0;
+    data.days.forEach(function (d) {
+      if (r && (d.t < r[0] - 864e5 || d.t > r[1])) return;
+      rev += d.revenue; sales += d.sales_orders; orders += d.orders; cancelled += d.cancelled_orders; items += d.items_sold; n++;
+    });
+    var note = r ? n + ' days picked' : 'all ' + n + ' days';
+    var tiles = [
+      ['Revenue', money.format(rev), note],
+      ['Orders', count.format(sales), 'not cancelled or refunded'],
+      ['Average order', sales ? money2.format(rev / sales) : '–', 'revenue / orders'],
+      ['Items sold', count.format(items), note],
+      ['Cancelled or refunded', orders ? (100 * cancelled / orders).toFixed(1) + '%' : '–', count.format(cancelled) + ' of ' + count.format(orders) + ' placed'],
+      ['Customers', count.format(data.customers), 'bought at least once, all dates'],
+    ];
+    document.getElementById('kpis').innerHTML = tiles.map(function (t) {
+      return '<div class="kpi" data-kpi="' + esc(t[0]) + '"><div class="label">' + esc(t[0]) + '</div><div class="value">' + esc(t[1]) + '</div><div class="note">' + esc(t[2]) + '</div></div>';
+    }).join('');
+    var f = [];
+    f.push(r ? 'Dates <b>' + day(r[0]) + '</b> to <b>' + day(r[1]) + '</b>' : 'All dates');
+    f.push(state.category ? 'category <b>' + esc(state.category) + '</b>' : 'all categories');
+    document.getElementById('filters').innerHTML = f.join(', ') + '.';
+  }
+
+  function setSignal(id, name, value) {
+    var v = views[id];
+    if (!v) return;
+    try { v.signal(name, value).runAsync(); } catch (e) { console.error(e); }
+  }
+
+  // The brush's value is {order_date: [from, to]} while dragging and {} once cleared.
+  function onBrush(_, value) {
+    var r = value && value.order_date ? value.order_date.map(function (d) { return +new Date(d); }) : null;
+    state.range = r;
+    setSignal('categories', 'range', r);
+    kpis();
+  }
+  // A point selection's value is {category: [name]} when a bar is picked, {} when cleared.
+  function onPick(_, value) {
+    state.category = value && value.category && value.category.length ? String(value.category[0]) : null;
+    setSignal('products', 'category', state.category);
+    kpis();
+  }
+
+  kpis();
+  Object.keys(data.views).forEach(function (id) {
+    var el = document.getElementById('view-' + id);
+    try {
+      var view = new vega.View(vega.parse(data.views[id]), { renderer: 'svg', container: el, hover: true, tooltip: tooltip });
+      views[id] = view;
+      view.runAsync().then(function () { el.setAttribute('data-drawn', 'true'); });
+      if (id === 'trend') view.addSignalListener('brush', onBrush);
+      if (id === 'categories') view.addSignalListener('pick', onPick);
+    } catch (e) {
+      el.innerHTML = '<div class="error">This view could not be drawn: ' + esc(String(e && e.message || e)) + '</div>';
+      console.error(e);
+    }
+  });
+  window.orderheDashboard = { views: views, state: state };
+})();
+`;

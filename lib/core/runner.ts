@@ -1,0 +1,38 @@
+/**
+ * The step runner: runs named steps in order, from --from to --until, timing each. It knows no step by
+ * itself; lib/pipeline.ts hands it the six steps.
+ */
+import type { PipelineContext } from './context';
+import { STEP_NAMES, type RunOptions, type Step, type StepName, type StepResult } from './steps';
+import { OrderHeError } from './errors';
+
+export interface StepReport extends StepResult {
+  step: StepName;
+  seconds: number;
+  rowsPerSec: number;
+}
+
+export function stepRange(from: string = STEP_NAMES[0], until: string = STEP_NAMES[STEP_NAMES.length - 1]): StepName[] {
+  for (const [flag, name] of [['--from', from], ['--until', until]] as const) {
+    if (!(STEP_NAMES as readonly string[]).includes(name)) {
+      throw new OrderHeError(`${flag} ${name} is not a step.`, `Steps are, in order: ${STEP_NAMES.join(', ')}.`);
+    }
+  }
+  const a = STEP_NAMES.indexOf(from as StepName);
+  const b = STEP_NAMES.indexOf(until as StepName);
+  if (a > b) throw new OrderHeError(`--from ${from} comes after --until ${until}.`, `Steps run in this order: ${STEP_NAMES.join(', ')}.`);
+  return STEP_NAMES.slice(a, b + 1);
+}
+
+export async function runSteps(STEPS: Record<StepName, Step>, ctx: PipelineContext, options: RunOptions, steps: StepName[] = [...STEP_NAMES], onStep?: (r: StepReport) => void): Promise<StepReport[]> {
+  const reports: StepReport[] = [];
+  for (const step of steps) {
+    const started = process.hrtime.bigint();
+    const result = await STEPS[step](ctx, options);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const report = { step, ...result, seconds, rowsPerSec: seconds > 0 ? Math.round(result.rows / seconds) : 0 };
+    reports.push(report);
+    onStep?.(report);
+  }
+  return reports;
+}

@@ -1,0 +1,63 @@
+/**
+ * Step 5: the mart. Every mart table is one SQL file under sql/mart/; buildMart rebuilds them all into a fresh
+ * schema and swaps it in at the end, so the published mart stays readable, and unchanged, if any table fails.
+ */
+import path from 'node:path';
+import type { PipelineContext } from '../core/context';
+import type { StepResult } from '../core/steps';
+import { OrderHeError } from '../core/errors';
+import { quotePgIdent } from '../core/identifiers';
+import type { Warehouse } from '../warehouse/adapter';
+import { orderByDependencies, readSqlModels, sqlPath, type SqlModel } from '../warehouse/sql-files';
+import { useMemoryForSorts } from '../warehouse/core-merge';
+import { assertQuality, qualitySummary, reconcileMartWithCore } from '../quality/checks';
+
+/** The mart models (sql/mart/*.sql, one SELECT per file named for its table), in build order: each after the mart tables it reads. */
+export const martModels = (projectRoot: string) => orderByDependencies(readSqlModels(sqlPath(projectRoot, 'mart'), 'mart'), 'mart');
+
+const BUILD_SCHEMA = 'mart_build';
+
+/** The statement that builds one mart table into the build schema: its references to mart.* point there too. */
+export function martBuildStatement(m: SqlModel, schema = BUILD_SCHEMA): string {
+  const select = m.sql.trim().replace(/;\s*$/, '');
+  return `CREATE TABLE ${quotePgIdent(schema, 'schema')}.${quotePgIdent(m.name, `sql/mart file name`)} AS\n${select.replace(/\bmart\./gi, `${schema}.`)}`;
+}
+
+/**
+ * Step 5: rebuild the mart tables from core. Every table is built into a fresh schema (mart_build), checked
+ * against core, and only then swapped in (DROP SCHEMA mart; ALTER SCHEMA mart_build RENAME TO mart), all in
+ * one transaction: a failing model or check leaves the published mart exactly as it was, readable throughout.
+ * Redshift runs the same statements (DDL is transactional there too; RENAME of a schema is supported).
+ */
+export async function buildMart(ctx: PipelineContext): Promise<StepResult> {
+  const db = await ctx.warehouse();
+  const models = martModels(ctx.config.projectRoot);
+  const [core] = await db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'core' AND table_name = 'fct_orders'`);
+  if (Number(core.n) === 0) {
+    throw new OrderHeError('The mart is built from core, and the warehouse has no core tables yet.', 'Load the warehouse first: npm run pipeline -- --until warehouse (or run notebook 05).');
+  }
+  return db.transaction(async (tx) => {
+    await useMemoryForSorts(tx);
+    await tx.exec(`DROP SCHEMA IF EXISTS ${BUILD_SCHEMA} CASCADE`);
+    await tx.exec(`CREATE SCHEMA ${BUILD_SCHEMA}`);
+    const tables: Record<string, number> = {};
+    let rows = 0;
+    for (const m of models) {
+      try {
+        await tx.exec(martBuildStatement(m));
+      } catch (err) {
+        throw new OrderHeError(`mart.${m.name} failed to build (${path.relative(ctx.config.projectRoot, m.file)}): ${(err as Error).message}. The published mart is unchanged.`,
+          `Fix the SQL in ${path.relative(ctx.config.projectRoot, m.file)}, then rerun: npm run pipeline -- --from mart`, { cause: err });
+      }
+      const [count] = await tx.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${BUILD_SCHEMA}.${quotePgIdent(m.name, 'table')}`);
+      tables[m.name] = Number(count.n);
+      rows += tables[m.name];
+      ctx.progress('mart', Object.keys(tables).length, models.length, 'tables');
+    }
+    const checks = await reconcileMartWithCore(tx, BUILD_SCHEMA);
+    assertQuality('mart build', checks, 'npm run pipeline -- --from mart');
+    await tx.exec('DROP SCHEMA IF EXISTS mart CASCADE');
+    await tx.exec(`ALTER SCHEMA ${BUILD_SCHEMA} RENAME TO mart`);
+    return { rows, detail: { tables, order: models.map((m) => m.name), quality: { ...qualitySummary(checks), notPassed: checks.filter((c) => c.status !== 'pass') } } };
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * CSV exports of the mart, one file per table under <dataDir>/out/, for any BI tool (Metabase, a Looker Studio
+ * upload, a spreadsheet). This is what the original project fell back to when Looker Studio could not connect.
+ * Rows are read a page at a time and written as they come, so a large customer table never sits in memory.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { once } from 'node:events';
+import type { Warehouse } from '../warehouse/adapter';
+import { quotePgIdent } from '../core/identifiers';
+import { OrderHeError } from '../core/errors';
+
+export const MART_SCHEMA = 'mart';
+const PAGE_ROWS = 20_000;
+
+export interface MartExportTable {
+  table: string;
+  columns: { name: string; type: string }[];
+  rows: number;
+}
+
+/** The mart's tables with their columns (in table order) and row counts. */
+export async function listMartExportTables(wh: Warehouse, schema = MART_SCHEMA): Promise<MartExportTable[]> {
+  const cols = await wh.query<{ table_name: string; column_name: string; data_type: string }>(
+    `SELECT table_name, column_name, data_type FROM information_schema.columns
+      WHERE table_schema = $1 ORDER BY table_name, ordinal_position`,
+    [schema],
+  );
+  const byTable = new Map<string, { name: string; type: string }[]>();
+  for (const c of cols) {
+    if (!byTable.has(c.table_name)) byTable.set(c.table_name, []);
+    byTable.get(c.table_name)!.push({ name: c.column_name, type: c.data_type });
+  }
+  const out: MartExportTable[] = [];
+  for (const [table, columns] of byTable) {
+    const [{ n }] = await wh.query<{ n: string | number }>(`SELECT COUNT(*) AS n FROM ${quotePgIdent(schema, 'mart schema')}.${quotePgIdent(table, 'mart table')}`);
+    out.push({ table, columns, rows: Number(n) });
+  }
+  return out;
+}
+
+const p2 = (n: number) => String(n).padStart(2, '0');
+
+/** One CSV field: RFC 4180 quoting; NULL as empty; dates as YYYY-MM-DD, timestamps as ISO 8601 UTC. */
+export function exportCsvField(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  let s: string;
+  if (v instanceof Date) {
+    // pg gives a DATE as local midnight: keep the calendar day.
+    s = v.getHours() === 0 && v.getMinutes() === 0 && v.getSeconds() === 0 && v.getMilliseconds() === 0
+      ? `${v.getFullYear()}-${p2(v.getMonth() + 1)}-${p2(v.getDate())}`
+      : v.toISOString();
+  } else if (typeof v === 'object') s = JSON.stringify(v);
+  else s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * Writes every mart table to `<outDir>/<table>.csv` (header line, UTF-8). Returns the files and row counts.
+ * Pages are ordered by every column so the export is the same on every run.
+ */
+export async function exportMartTables(wh: Warehouse, outDir: string, schema = MART_SCHEMA): Promise<{ table: string; file: string; rows: number }[]> {
+  const tables = await listMartExportTables(wh, schema);
+  if (tables.length === 0) {
+    throw new OrderHeError(`The warehouse (${wh.where}) has no tables in schema ${schema}, so there is nothing to export.`, 'npm run pipeline -- --from mart');
+  }
+  fs.mkdirSync(outDir, { recursive: true });
+  const written: { table: string; file: string; rows: number }[] = [];
+  for (const t of tables) {
+    const file = path.join(outDir, `${t.table}.csv`);
+    const tmp = `${file}.tmp`;
+    const out = fs.createWriteStream(tmp, { encoding: 'utf8' });
+    const write = async (text: string) => {
+      if (!out.write(text)) await once(out, 'drain');
+    };
+    try {
+      await write(t.columns.map((c) => exportCsvField(c.name)).join(',') + '\n');
+      const from = `${quotePgIdent(schema, 'mart schema')}.${quotePgIdent(t.table, 'mart table')}`;
+      const order = t.columns.map((_, i) => i + 1).join(', ');
+      let rows = 0;
+      for (;;) {
+        const page = await wh.query(`SELECT * FROM ${from} ORDER BY ${order} LIMIT ${PAGE_ROWS} OFFSET ${rows}`);
+        for (const r of page) await write(t.columns.map((c) => exportCsvField(r[c.name])).join(',') + '\n');
+        rows += page.length;
+        if (page.length < PAGE_ROWS) break;
+      }
+      out.end();
+      await once(out, 'finish');
+      // A reader (a BI tool polling the folder) never sees half a file.
+      fs.renameSync(tmp, file);
+      written.push({ table: t.table, file, rows });
+    } catch (err) {
+      out.destroy();
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
+  }
+  return written;
+}

@@ -1,0 +1,89 @@
+/**
+ * The shop as the MySQL source holds it now: what `npm run pipeline -- --append` continues from.
+ * generate/ declares what it needs (CurrentShop); this is the one place that reads it from MySQL.
+ */
+import type { PipelineContext } from '../core/context';
+import { OrderHeError } from '../core/errors';
+import { SHOP_TABLE_NAMES, type ShopTable } from '../generate/files';
+import type { CurrentShop, SourceState } from '../generate/generate-shop';
+import type { Location, Product } from '../generate/catalog';
+import type { OrderStatus } from '../generate/simulator';
+
+/** DECIMAL text to integer cents, exactly ("12.3" -> 1230, "-0.05" -> -5). */
+export function parseCents(text: string): number {
+  const negative = text.startsWith('-');
+  const [whole, frac = ''] = (negative ? text.slice(1) : text).split('.');
+  const cents = Number(whole) * 100 + Number((frac + '00').slice(0, 2));
+  return negative ? -cents : cents;
+}
+
+/** MySQL DATETIME text (UTC) to epoch ms. */
+export function parseSourceTimestamp(text: string): number {
+  return Date.parse(text.replace(' ', 'T') + 'Z');
+}
+
+const ID_COLUMNS: Record<ShopTable, string> = {
+  customers: 'customer_id', products: 'product_id', orders: 'order_id', order_items: 'order_item_id',
+  payments: 'payment_id', order_status_history: 'status_history_id',
+};
+
+export async function readSourceState(ctx: PipelineContext): Promise<SourceState> {
+  const { pool } = await ctx.source();
+  const noShop = () => new OrderHeError('There is no shop in the MySQL source to append to yet.', 'Generate and load one first: npm run pipeline -- --until source (then --append --days N).');
+  let lineage: { lineage_id: string; seed: string; orders: string }[];
+  try {
+    [lineage] = (await pool.query('SELECT lineage_id, seed, orders FROM source_lineage')) as unknown as [typeof lineage];
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ER_NO_SUCH_TABLE') throw noShop();
+    throw err;
+  }
+  if (lineage.length !== 1) throw noShop();
+  // Table names come from our own constant list, never from input.
+  const maxIds = {} as Record<ShopTable, number>;
+  let clock = 0;
+  for (const t of SHOP_TABLE_NAMES) {
+    const [rows] = (await pool.query(`SELECT COALESCE(MAX(${ID_COLUMNS[t]}), 0) AS max_id, MAX(updated_at) AS latest FROM ${t}`)) as unknown as [{ max_id: string | number; latest: string | null }[]];
+    maxIds[t] = Number(rows[0].max_id);
+    if (rows[0].latest) clock = Math.max(clock, parseSourceTimestamp(rows[0].latest));
+  }
+  if (maxIds.orders === 0 || maxIds.products === 0) throw noShop();
+  const [country] = (await pool.query('SELECT country FROM customers ORDER BY customer_id LIMIT 1')) as unknown as [{ country: string }[]];
+  return {
+    lineageId: lineage[0].lineage_id, seed: Number(lineage[0].seed), orders: Number(lineage[0].orders),
+    locale: country[0]?.country === 'KR' ? 'ko' : 'en', maxIds, clock,
+  };
+}
+
+
+/** The CurrentShop an append reads, backed by the source database. */
+export async function currentShopInSource(ctx: PipelineContext): Promise<CurrentShop> {
+  const state = await readSourceState(ctx);
+  const { pool } = await ctx.source();
+  const sqlTime = (ms: number) => new Date(ms).toISOString().slice(0, 23).replace('T', ' ');
+  return {
+    state,
+    async products(): Promise<Product[]> {
+      const [rows] = (await pool.query('SELECT product_id, sku, name, category, brand, price, cost, is_active, created_at FROM products ORDER BY product_id')) as unknown as [Record<string, string | number>[]];
+      return rows.map((p) => ({
+        id: Number(p.product_id), sku: String(p.sku), name: String(p.name), category: String(p.category), brand: String(p.brand),
+        priceCents: parseCents(String(p.price)), costCents: parseCents(String(p.cost)), active: Number(p.is_active) === 1,
+        createdAt: parseSourceTimestamp(String(p.created_at)),
+      }));
+    },
+    async openOrders(sinceUtcMs) {
+      const [rows] = (await pool.query(
+        `SELECT o.order_id, o.status, o.updated_at, o.total_amount,
+                (SELECT p.method FROM payments p WHERE p.order_id = o.order_id ORDER BY p.payment_id LIMIT 1) AS method
+           FROM orders o
+          WHERE o.ordered_at >= ? AND o.status IN ('placed', 'paid', 'shipped', 'delivered')
+          ORDER BY o.order_id`,
+        [sqlTime(sinceUtcMs)],
+      )) as unknown as [{ order_id: string | number; status: OrderStatus; updated_at: string; total_amount: string; method: string | null }[]];
+      return rows.map((o) => ({ orderId: Number(o.order_id), status: o.status, updatedAt: parseSourceTimestamp(o.updated_at), totalCents: parseCents(o.total_amount), method: o.method }));
+    },
+    async customerLocations(ids) {
+      const [rows] = (await pool.query('SELECT customer_id, city, region FROM customers WHERE customer_id IN (?)', [ids])) as unknown as [{ customer_id: number; city: string | null; region: string }[]];
+      return new Map<number, Location>(rows.map((r) => [Number(r.customer_id), { city: r.city as string, region: r.region }]));
+    },
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * Step 4a: COPY the lake runs that core has not merged yet into staging.*, all in ONE transaction.
+ *
+ * Which runs: those of the lake's current lineage (state/extract.json) missing from core.loaded_runs. When core
+ * holds none of that lineage for a table (first load, or the shop was regenerated), loading starts at the
+ * lineage's latest full run: older runs are already inside it.
+ *
+ * How (PostgreSQL, PGlite): each part is streamed GetObject → sha256 check → gunzip → COPY ... FROM STDIN; no temp
+ * file, no whole part in memory. Redshift instead runs one COPY ... MANIFEST per run and reads S3 itself.
+ * Each run's COPY count must equal its manifest's record_count, or everything rolls back and staging stays as it was.
+ * staging.pending_runs then names exactly the runs in staging; buildCore merges them and records them in core.loaded_runs.
+ */
+import type { PipelineContext } from '../core/context';
+import type { StepResult } from '../core/steps';
+import type { Warehouse } from './adapter';
+import { OrderHeError } from '../core/errors';
+import { SOURCE_TABLES, type CopyManifest, type PartRecord, type RunRecord, type SourceTable } from '../lake/format';
+import { listRuns, openPartStream, readExtractState, readManifest, readRunRecord, type LakeHandle, type LakeRun } from '../lake/read';
+import { createCoreTables } from './core-merge';
+import { REDSHIFT_LAST_COPY_COUNT_SQL, redshiftCopyErrorFor, redshiftCopySql } from './redshift';
+import { quoteTableName } from './copy-sql';
+
+/** One lake run the load will COPY, with what its manifest promises. */
+export interface RunToLoad {
+  table: SourceTable;
+  runId: string;
+  lineage: string;
+  kind: 'full' | 'incremental';
+  prefix: string;
+  manifestKey: string;
+  columns: string[];
+  /** The manifest's parts, in manifest order, each with the sha256 the run record gives it. */
+  parts: PartRecord[];
+  /** Sum of the manifest's record_count: what COPY must report for this run. */
+  recordCount: number;
+}
+
+export interface WarehouseLoadPlan {
+  /** The lake's current lineage, or null when nothing has been extracted yet. */
+  lineage: string | null;
+  runs: RunToLoad[];
+  /** Runs of the current lineage not loaded because a later full run already holds their rows. */
+  skipped: { table: SourceTable; runId: string; reason: string }[];
+  /** Rows the manifests announce for all runs to load (the progress total). */
+  totalRows: number;
+}
+
+/** Per table: how many runs and rows the load copied into staging. */
+export type StagingLoadDetail = Record<SourceTable, { runs: number; rows: number }>;
+
+/** Creates staging and core (idempotent DDL from sql/warehouse/staging and sql/warehouse/core). */
+export async function createStagingTables(db: Warehouse, projectRoot: string): Promise<void> {
+  await createCoreTables(db, projectRoot);
+}
+
+/** Decides which runs to load: the current lineage's runs not in core.loaded_runs, from the latest full run when core lacks that lineage. */
+export async function planWarehouseLoad(lake: LakeHandle, db: Warehouse): Promise<WarehouseLoadPlan> {
+  const state = await readExtractState(lake);
+  if (!state) return { lineage: null, runs: [], skipped: [], totalRows: 0 };
+  const loaded = await db.query<{ table_name: string; run_id: string; lineage: string }>('SELECT table_name, run_id, lineage FROM core.loaded_runs');
+  const runs: RunToLoad[] = [];
+  const skipped: WarehouseLoadPlan['skipped'] = [];
+  for (const table of SOURCE_TABLES) {
+    const mine = loaded.filter((r) => r.table_name === table);
+    const coreHasLineage = mine.some((r) => r.lineage === state.lineage);
+    const candidates: { run: LakeRun; record: RunRecord }[] = [];
+    for (const run of await listRuns(lake, { table })) {
+      if (mine.some((r) => r.run_id === run.runId)) continue;
+      const record = await readRunRecord(lake, run);
+      if (record.lineage === state.lineage) candidates.push({ run, record });
+    }
+    let start = 0;
+    if (!coreHasLineage) {
+      // A new lineage replaces core: its latest full run is the whole table, earlier runs are inside it.
+      const lastFull = candidates.map((c) => c.record.kind).lastIndexOf('full');
+      start = Math.max(0, lastFull);
+      for (const c of candidates.slice(0, start)) skipped.push({ table, runId: c.run.runId, reason: `before full run ${candidates[start].run.runId}` });
+    }
+    for (const { run, record } of candidates.slice(start)) runs.push(runToLoad(run, record, await readManifest(lake, run)));
+  }
+  return { lineage: state.lineage, runs, skipped, totalRows: runs.reduce((n, r) => n + r.recordCount, 0) };
+}
+
+function runToLoad(run: LakeRun, record: RunRecord, manifest: CopyManifest): RunToLoad {
+  const byKey = new Map(record.parts.map((p) => [p.key, p]));
+  const parts = manifest.entries.map((e) => {
+    // The manifest names parts by URL (s3://bucket/key); our run record by key.
+    const key = e.url.replace(/^s3:\/\/[^/]+\//, '');
+    const part = byKey.get(key);
+    if (!part) {
+      throw new OrderHeError(`The manifest of ${run.table} run ${run.runId} names ${e.url}, which its run record (_run.json) does not list.`,
+        'Run the extract again (npm run pipeline -- --from lake): a new run replaces this one.');
+    }
+    return { ...part, rows: e.meta.record_count };
+  });
+  return {
+    table: run.table, runId: run.runId, lineage: record.lineage, kind: record.kind, prefix: run.prefix, manifestKey: run.manifestKey,
+    columns: record.columns.map((c) => c.name), parts, recordCount: parts.reduce((n, p) => n + p.rows, 0),
+  };
+}
+
+/**
+ * Streams every part of one run into staging.<table> (PostgreSQL, PGlite) or runs its COPY ... MANIFEST (Redshift).
+ * Returns the rows COPY reported; throws when that differs from the manifest. Call it inside a transaction.
+ */
+export async function copyRunIntoStaging(tx: Warehouse, lake: LakeHandle, run: RunToLoad, options: { iamRole?: string; region?: string; onRows?: (rows: number) => void } = {}): Promise<number> {
+  const table = `staging.${run.table}`;
+  let copied = 0;
+  if (tx.driver === 'redshift') {
+    const where = { bucket: lake.bucket, manifestKey: run.manifestKey, iamRole: options.iamRole ?? '' };
+    try {
+      await tx.exec(redshiftCopySql({ table, columns: run.columns, bucket: lake.bucket, manifestKey: run.manifestKey, iamRole: options.iamRole ?? '', region: options.region ?? '' }));
+    } catch (err) {
+      throw redshiftCopyErrorFor(err, where);
+    }
+    const [row] = await tx.query<{ n: string | number }>(REDSHIFT_LAST_COPY_COUNT_SQL);
+    copied = Number(row.n);
+    options.onRows?.(copied);
+  } else {
+    for (const part of run.parts) {
+      const csv = await openPartStream(lake, part, { gunzip: true }).catch((err) => { throw inRun(run, err); });
+      let rows: number;
+      try {
+        rows = await tx.copyCsvFromStream(table, run.columns, csv);
+      } catch (err) {
+        csv.destroy();
+        throw inRun(run, err, part.key);
+      }
+      if (rows !== part.rows) {
+        throw new OrderHeError(`COPY of s3://${lake.bucket}/${part.key} into ${table} loaded ${rows} rows, but the manifest of ${run.table} run ${run.runId} says ${part.rows}.`,
+          'Run the extract again (npm run pipeline -- --from lake): a new run replaces this one.');
+      }
+      copied += rows;
+      options.onRows?.(rows);
+    }
+  }
+  if (copied !== run.recordCount) {
+    throw new OrderHeError(`${run.table} run ${run.runId}: COPY loaded ${copied} rows, but its manifest says ${run.recordCount}.`,
+      'Run the extract again (npm run pipeline -- --from lake): a new run replaces this one.');
+  }
+  return copied;
+}
+
+/** Names the run (and part) in an error from the lake or from COPY, keeping OrderHeError's fix. */
+function inRun(run: RunToLoad, err: unknown, partKey?: string): Error {
+  const what = `Loading ${run.table} run ${run.runId}${partKey ? ` (${partKey.slice(run.prefix.length)})` : ''} into staging failed`;
+  if (err instanceof OrderHeError) return new OrderHeError(`${what}: ${err.message}`, err.fix, { cause: err });
+  const e = err as { message?: string; code?: string };
+  if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR') {
+    return new OrderHeError(`${what}: the part is not valid gzip (${e.message}).`, 'Run the extract again (npm run pipeline -- --from lake): a new run replaces the damaged one.', { cause: err });
+  }
+  return new OrderHeError(`${what}: ${e.message ?? String(err)}`, 'Check that staging matches the lake\'s columns (sql/warehouse/staging/) and that the warehouse is reachable (npm run doctor).', { cause: err });
+}
+
+/** Empties staging. DELETE, not TRUNCATE, on Redshift: its TRUNCATE commits the open transaction. */
+async function emptyStaging(tx: Warehouse) {
+  for (const t of [...SOURCE_TABLES, 'pending_runs']) {
+    const name = quoteTableName(`staging.${t}`);
+    await tx.exec(tx.driver === 'redshift' ? `DELETE FROM ${name}` : `TRUNCATE ${name}`);
+  }
+}
+
+/** Step 4a: COPY the lake runs not yet in core into staging.* and record them in staging.pending_runs. */
+export async function loadLakeIntoStaging(ctx: PipelineContext): Promise<StepResult> {
+  const db = await ctx.warehouse();
+  const lake = await ctx.lake();
+  await createStagingTables(db, ctx.config.projectRoot);
+  const plan = await planWarehouseLoad(lake, db);
+  if (plan.lineage === null) {
+    throw new OrderHeError(`The lake s3://${lake.bucket} holds no extract yet (no state/extract.json), so there is nothing to load.`, 'Extract the source into the lake first: npm run pipeline -- --until lake');
+  }
+  const detail = Object.fromEntries(SOURCE_TABLES.map((t) => [t, { runs: 0, rows: 0 }])) as StagingLoadDetail;
+  let done = 0;
+  ctx.progress('warehouse', 0, plan.totalRows, 'rows');
+  await db.transaction(async (tx) => {
+    await emptyStaging(tx);
+    for (const run of plan.runs) {
+      const rows = await copyRunIntoStaging(tx, lake, run, {
+        iamRole: ctx.config.warehouse.iamRole, region: ctx.config.lake.region,
+        onRows: (n) => ctx.progress('warehouse', (done += n), plan.totalRows, 'rows'),
+      });
+      await tx.query('INSERT INTO staging.pending_runs (table_name, run_id, lineage, kind, record_count) VALUES ($1, $2, $3, $4, $5)',
+        [run.table, run.runId, run.lineage, run.kind, run.recordCount]);
+      detail[run.table].runs += 1;
+      detail[run.table].rows += rows;
+    }
+  });
+  const rows = SOURCE_TABLES.reduce((n, t) => n + detail[t].rows, 0);
+  return { rows, detail };
+}
+
+/** Row counts of the six staging tables and of staging.pending_runs' record_count per table, to compare in a notebook. */
+export async function stagingCounts(db: Warehouse): Promise<{ table: SourceTable; staged: number; manifest: number; runs: number }[]> {
+  const pending = await db.query<{ table_name: string; n: string; runs: string }>('SELECT table_name, SUM(record_count) AS n, COUNT(*) AS runs FROM staging.pending_runs GROUP BY table_name');
+  const out = [];
+  for (const table of SOURCE_TABLES) {
+    const [row] = await db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${quoteTableName(`staging.${table}`)}`);
+    const p = pending.find((r) => r.table_name === table);
+    out.push({ table, staged: Number(row.n), manifest: Number(p?.n ?? 0), runs: Number(p?.runs ?? 0) });
+  }
+  return out;
+}
