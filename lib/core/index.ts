@@ -6,5 +6,7 @@ export * from './context';
 export * from './progress';
 export * from './rows';
 export * from './steps';
+export * from './tables';
+export * from './connections';
 export * from './runner';
 export * from './run-lock';

@@ -16,18 +16,12 @@
  * DECIMAL as its exact digits; LF line ends; UTF-8.
  */
 
-export const SOURCE_TABLES = ['customers', 'products', 'orders', 'order_items', 'payments', 'order_status_history'] as const;
-export type SourceTable = (typeof SOURCE_TABLES)[number];
+import { SOURCE_TABLES, TABLES, type SourceTable } from '../core/tables';
+
+export { SOURCE_TABLES, type SourceTable } from '../core/tables';
 
 /** The primary key of each source table: the watermark's tie-breaker and the warehouse merge key. */
-export const TABLE_KEYS: Record<SourceTable, string> = {
-  customers: 'customer_id',
-  products: 'product_id',
-  orders: 'order_id',
-  order_items: 'order_item_id',
-  payments: 'payment_id',
-  order_status_history: 'status_history_id',
-};
+export const TABLE_KEYS = Object.fromEntries(SOURCE_TABLES.map((t) => [t, TABLES[t].key])) as Record<SourceTable, string>;
 
 export interface Watermark {
   /** updated_at of the last row extracted, 'YYYY-MM-DD HH:MM:SS.mmm' UTC. */

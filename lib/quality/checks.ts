@@ -9,7 +9,9 @@ import type { PipelineContext } from '../core/context';
 import type { Warehouse } from '../core/connections';
 import { OrderHeError } from '../core/errors';
 import { SOURCE_TABLES, type SourceTable } from '../lake/format';
-import { CORE_TABLE_OF } from '../warehouse/core-tables';
+import { TABLES } from '../core/tables';
+
+const CORE_TABLE_OF = Object.fromEntries(Object.values(TABLES).map((t) => [t.name, { table: t.core.table, key: t.key, current: t.core.current }])) as Record<SourceTable, { table: string; key: string; current?: string }>;
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { OrderHeError } from '../core/errors';
 import { quotePgIdent } from '../core/identifiers';
 import { SOURCE_TABLES, type SourceTable } from '../lake/format';
-import { CORE_TABLES, CORE_TABLE_OF } from './core-tables';
+import { CORE_TABLE_OF } from './core-tables';
+import { CORE_TABLES } from '../core/tables';
 import { orderByDependencies, readSqlModels, sqlPath, type SqlModel } from './sql-files';
 import {
   assertQuality, checkCore, qualitySummary, reconcileCoreWithSource, reconcileMartWithCore, reconcileCoreWithStaging, snapshotCoreBeforeMerge,
