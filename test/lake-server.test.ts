@@ -78,7 +78,7 @@ test('a streamed PutObject reads back exactly through the lake client, which is 
     assert.equal(await ours.Body!.transformToString(), 'hello lake');
 
     // With the defaults the SDK sends the stream aws-chunked with a CRC32 trailer, and s3rver keeps the framing.
-    // If this ever reads back clean, the override in lib/lake.ts s3Client() is no longer needed.
+    // If this ever reads back clean, the override in lib/lake/connection.ts s3Client() is no longer needed.
     await defaults.send(new PutObjectCommand({ Bucket: 'orderhe-t-stream', Key: 'default', Body: body(), ContentLength: 10 }));
     const theirs = await defaults.send(new GetObjectCommand({ Bucket: 'orderhe-t-stream', Key: 'default' }));
     assert.match(await theirs.Body!.transformToString(), /x-amz-checksum-crc32/);

@@ -12,7 +12,7 @@ after(() => env.cleanup());
 
 /** `npm run notebooks -- args`, as a user runs it, with this suite's databases, bucket and data folder. */
 function runNotebooksCli(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib', 'cli', 'notebooks.ts'), ...args], {
+  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools', 'cli', 'notebooks.ts'), ...args], {
     cwd: ROOT,
     env: { ...env.env, ...extraEnv },
     encoding: 'utf8',
@@ -91,7 +91,7 @@ test('npm run lab registers the kernel for the user and, with no JupyterLab here
   }
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-home-'));
   try {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib', 'cli', 'lab.ts'), '--no-browser'], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools', 'cli', 'lab.ts'), '--no-browser'], {
       cwd: ROOT, env: { ...env.env, HOME: home, JUPYTER_DATA_DIR: undefined, XDG_DATA_HOME: undefined }, encoding: 'utf8', timeout: 120_000,
     });
     const kernel = path.join(home, '.local', 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json');
