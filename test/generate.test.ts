@@ -8,6 +8,7 @@ import { parseCents } from '../lib/source/current-shop';
 import { SHOP_TABLE_NAMES, generatedFile, readGeneratedManifest, readGeneratedRows, formatCents, formatTimestamp } from '../lib/generate/files';
 import { ordersPerDay, HISTORY_FIRST_DAY, HISTORY_DAYS } from '../lib/generate/calendar';
 import { OrderHeError } from '../lib/core/errors';
+import { TABLES, columnNames, type ColumnKind } from '../lib/core/tables';
 import type { RunOptions } from '../lib/core/steps';
 
 // These tests only write files: no database is touched. Each run writes under its own temp folder.
@@ -141,4 +142,35 @@ test('money and timestamps are written the way MySQL reads them', () => {
   assert.equal(formatCents(-5), '-0.05');
   assert.equal(parseCents('-0.05'), -5);
   assert.equal(formatTimestamp(Date.UTC(2025, 2, 1, 14, 5, 9, 7)), '2025-03-01 14:05:09.007');
+});
+
+/** What a field of each kind looks like in a generated file (NULL, \N, is checked apart). */
+const FIELD_OF_KIND: Record<ColumnKind, RegExp> = {
+  id: /^[1-9]\d*$/,
+  integer: /^-?\d+$/,
+  money: /^-?\d+\.\d\d$/,
+  timestamp: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/,
+  boolean: /^[01]$/,
+  code: /^[\x21-\x7e]+$/,
+  text: /^[^\t\n]*$/,
+};
+
+test('every generated field fits the registry\'s column at its position: kind, accepted values, NULL only where nullable', async () => {
+  const { dir } = await generate({ ...base, dirty: true });
+  const problems = new Set<string>();
+  for (const t of SHOP_TABLE_NAMES) {
+    const columns = TABLES[t].columns;
+    for (const fields of lines(dir, t)) {
+      if (fields.length !== columns.length) problems.add(`${t}: ${fields.length} fields, the registry has ${columns.length} columns`);
+      columns.forEach((c, i) => {
+        const v = fields[i];
+        if (v === '\\N') {
+          if (!c.nullable) problems.add(`${t}.${c.name} is NULL but not nullable`);
+        } else if (!FIELD_OF_KIND[c.kind].test(v ?? '')) problems.add(`${t}.${c.name} holds ${JSON.stringify(v)}, not a ${c.kind}`);
+        else if (c.accepted && !c.accepted.includes(v)) problems.add(`${t}.${c.name} holds ${JSON.stringify(v)}, not one of ${c.accepted.join(', ')}`);
+      });
+    }
+    assert.deepEqual(Object.keys((await readGeneratedRows(dir, t, 1))[0]), columnNames(t), `readGeneratedRows names ${t}'s columns in registry order`);
+  }
+  assert.deepEqual([...problems], []);
 });

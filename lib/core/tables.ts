@@ -6,7 +6,17 @@
  * against the real servers), so a column added here and not there fails the suite instead of a load.
  */
 
-/** What a column holds, in the pipeline's words; the DDL chooses each database's type for it. */
+/**
+ * What a column holds, in the pipeline's words; the DDL chooses each database's type for it, and
+ * test/tables.test.ts checks that the type fits the kind:
+ * - `id`: a whole number naming a row (INT/BIGINT UNSIGNED in the source, BIGINT in staging)
+ * - `integer`: a signed whole number (INT / INTEGER)
+ * - `money`: exact decimal with 2 places, never a float (DECIMAL(p,2) / NUMERIC(p,2))
+ * - `timestamp`: UTC instant with milliseconds (DATETIME(3) / TIMESTAMPTZ)
+ * - `boolean`: 0 or 1 (TINYINT(1) / SMALLINT)
+ * - `text`: free text in any script (VARCHAR)
+ * - `code`: a short ASCII code, often from a fixed list (VARCHAR / CHAR)
+ */
 export type ColumnKind = 'id' | 'integer' | 'text' | 'code' | 'money' | 'timestamp' | 'boolean';
 
 export interface ColumnSpec {
@@ -135,6 +145,16 @@ export const TABLES: { readonly [T in SourceTable]: SourceTableSpec & { readonly
 
 /** A table's column names in registry (= DDL, file and CSV) order. */
 export const columnNames = (table: SourceTable): string[] => TABLES[table].columns.map((c) => c.name);
+
+/** Kinds whose values are numbers in every file and database (ids, counts, money, 0/1 flags). */
+export const NUMERIC_KINDS: ReadonlySet<ColumnKind> = new Set<ColumnKind>(['id', 'integer', 'money', 'boolean']);
+
+/** One column of a table; throws when the registry has no such column (a typo in code, found at load time). */
+export function columnOf(table: SourceTable, name: string): ColumnSpec {
+  const column = TABLES[table].columns.find((c) => c.name === name);
+  if (!column) throw new Error(`The table registry (lib/core/tables.ts) has no column ${table}.${name}.`);
+  return column;
+}
 
 /** Every core table the models make, dimensions first (what a replace empties and what counts report). */
 export const CORE_TABLES = [

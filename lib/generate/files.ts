@@ -2,31 +2,61 @@
  * The generated shop on disk: one tab-separated file per table under <dataDir>/generated/, in MySQL's
  * default LOAD DATA format (fields by TAB, lines by LF, backslash escapes, \N for NULL, no header), so the
  * pipeline's mysql2 load and the `mariadb` CLI in `npm run bench` read the very same bytes.
- * Columns are in the order of sql/source/*.sql. A manifest.json, written last, says what the files hold.
+ * Columns are in the table registry's order (lib/core/tables.ts), which sql/source/*.sql follows.
+ * A manifest.json, written last, says what the files hold.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { OrderHeError } from '../core/errors';
 import { DAY_MS } from './calendar';
+import { NUMERIC_KINDS, SOURCE_TABLES, TABLES, columnNames, columnOf, type ColumnSpec, type SourceTable } from '../core/tables';
 
-/** The six shop tables with their columns, in load order (parents before children). */
-export const SHOP_TABLES = {
-  customers: ['customer_id', 'email', 'first_name', 'last_name', 'phone', 'city', 'region', 'country', 'signup_channel', 'created_at', 'updated_at'],
-  products: ['product_id', 'sku', 'name', 'category', 'brand', 'price', 'cost', 'is_active', 'created_at', 'updated_at'],
-  orders: ['order_id', 'customer_id', 'status', 'ordered_at', 'currency', 'ship_city', 'ship_region', 'ship_country', 'items_amount', 'discount_amount', 'shipping_amount', 'total_amount', 'created_at', 'updated_at'],
-  order_items: ['order_item_id', 'order_id', 'product_id', 'quantity', 'unit_price', 'discount_amount', 'line_amount', 'created_at', 'updated_at'],
-  payments: ['payment_id', 'order_id', 'method', 'status', 'amount', 'paid_at', 'created_at', 'updated_at'],
-  order_status_history: ['status_history_id', 'order_id', 'status', 'changed_at', 'created_at', 'updated_at'],
+/** The six shop tables, in load order (parents before children): the registry's source tables. */
+export type ShopTable = SourceTable;
+export const SHOP_TABLE_NAMES: ShopTable[] = [...SOURCE_TABLES];
+/** Each table's columns in file order: the registry's order, which the source DDL follows. */
+export const SHOP_TABLES: Readonly<Record<ShopTable, readonly string[]>> = Object.fromEntries(SOURCE_TABLES.map((t) => [t, columnNames(t)])) as Record<ShopTable, string[]>;
+
+/** A file of changes to existing rows of one table: its key, then the columns that change. */
+export interface UpdateFile {
+  readonly table: ShopTable;
+  readonly key: string;
+  readonly changed: readonly string[];
+  /** File order: key first. */
+  readonly columns: readonly string[];
+}
+
+function updateFile(table: ShopTable, changed: readonly string[]): UpdateFile {
+  const { key } = TABLES[table];
+  for (const c of changed) columnOf(table, c);
+  return { table, key, changed, columns: [key, ...changed] };
+}
+
+/** Append mode's extra files, applied with UPDATE ... JOIN on the key. */
+export const UPDATE_FILES = {
+  /** Orders that moved on: their new status. */
+  order_updates: updateFile('orders', ['status', 'updated_at']),
+  /** Customers who moved: their new city and region (what a slowly changing dimension keeps history of). */
+  customer_updates: updateFile('customers', ['city', 'region', 'updated_at']),
 } as const;
-export type ShopTable = keyof typeof SHOP_TABLES;
-export const SHOP_TABLE_NAMES = Object.keys(SHOP_TABLES) as ShopTable[];
+export type UpdateFileName = keyof typeof UPDATE_FILES;
+export const ORDER_UPDATE_COLUMNS = UPDATE_FILES.order_updates.columns;
+export const CUSTOMER_UPDATE_COLUMNS = UPDATE_FILES.customer_updates.columns;
+export type GeneratedFileName = ShopTable | UpdateFileName;
 
-/** Append mode's extra files: changes to existing rows, applied with UPDATE ... JOIN. */
-export const ORDER_UPDATE_COLUMNS = ['order_id', 'status', 'updated_at'] as const;
-/** Customers who moved: their new city and region (what a slowly changing dimension keeps history of). */
-export const CUSTOMER_UPDATE_COLUMNS = ['customer_id', 'city', 'region', 'updated_at'] as const;
-export type GeneratedFileName = ShopTable | 'order_updates' | 'customer_updates';
+const isUpdateFile = (file: GeneratedFileName): file is UpdateFileName => Object.hasOwn(UPDATE_FILES, file);
+
+/** The registry's columns of a generated file, in the file's order. */
+export function fileColumnSpecs(file: GeneratedFileName): ColumnSpec[] {
+  return isUpdateFile(file) ? UPDATE_FILES[file].columns.map((c) => columnOf(UPDATE_FILES[file].table, c)) : [...TABLES[file].columns];
+}
+
+/** The column names of a generated file, in the file's order (what LOAD DATA names). */
+export const fileColumns = (file: GeneratedFileName): readonly string[] => (isUpdateFile(file) ? UPDATE_FILES[file].columns : SHOP_TABLES[file]);
+
+/** No free-text column: only ids, numbers, timestamps and ASCII codes, so the writer may skip UTF-8 encoding. */
+export const fileIsAscii = (file: GeneratedFileName): boolean => fileColumnSpecs(file).every((c) => c.kind !== 'text');
 
 /** What a generate run wrote; the source step reads it to know what to load and to refuse stale files. */
 export interface GeneratedManifest {
@@ -158,8 +188,6 @@ export class TableFileWriter {
   }
 }
 
-const NUMERIC = /_id$|^quantity$|amount$|^price$|^cost$|^unit_price$|^is_active$/;
-
 /** Reads LOAD DATA text back into a value (NULL, escapes). */
 export function parseTsvField(field: string): string | null {
   if (field === '\\N') return null;
@@ -172,7 +200,7 @@ export function parseTsvField(field: string): string | null {
  * notebook with danfojs; the pipeline itself never turns money into floats).
  */
 export async function readGeneratedRows(dataDir: string, table: ShopTable, limit = 1000, kind: 'full' | 'append' = 'full'): Promise<Record<string, string | number | null>[]> {
-  const columns = SHOP_TABLES[table];
+  const columns = TABLES[table].columns.map((c) => ({ name: c.name, numeric: NUMERIC_KINDS.has(c.kind) }));
   const file = generatedFile(dataDir, table, kind);
   if (!fs.existsSync(file)) throw new OrderHeError(`${file} does not exist.`, 'Run the generate step first.');
   const out: Record<string, string | number | null>[] = [];
@@ -185,7 +213,7 @@ export async function readGeneratedRows(dataDir: string, table: ShopTable, limit
       const row: Record<string, string | number | null> = {};
       columns.forEach((c, i) => {
         const v = parseTsvField(fields[i]);
-        row[c] = v !== null && NUMERIC.test(c) ? Number(v) : v;
+        row[c.name] = v !== null && c.numeric ? Number(v) : v;
       });
       out.push(row);
     }

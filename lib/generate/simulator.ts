@@ -19,9 +19,10 @@ import { Random, WeightedChoice, hash32 } from './random';
 import { HOUR_WEIGHTS, localToUtc, isPromotionDay, type ShopLocale } from './calendar';
 import type { Location, Pools, Product } from './catalog';
 import {
-  formatCents, formatTimestamp, tsvText, TableFileWriter, generatedFile,
-  type DirtyCounts, type GeneratedFileName, type ShopTable,
+  formatCents, formatTimestamp, tsvText, TableFileWriter, generatedFile, fileIsAscii, SHOP_TABLE_NAMES, UPDATE_FILES,
+  type DirtyCounts, type GeneratedFileName, type ShopTable, type UpdateFileName,
 } from './files';
+import type { ORDER_STATUSES, PAYMENT_METHODS, SIGNUP_CHANNELS } from '../core/tables';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -46,14 +47,17 @@ export const DIRTY_RATES = {
 /** The e-mail shape the cleaning lesson checks (also usable as MySQL REGEXP). */
 export const VALID_EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 
-export type OrderStatus = 'placed' | 'paid' | 'shipped' | 'delivered' | 'cancelled' | 'refunded';
+/** The registry's accepted values of orders.status. */
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 const BASKET = new WeightedChoice([45, 25, 14, 8, 4, 2, 1, 1]);
 const QUANTITY = new WeightedChoice([80, 13, 4, 2, 1]);
 const HOURS = new WeightedChoice(HOUR_WEIGHTS);
-const CHANNELS = ['web', 'app', 'marketplace', 'store'] as const;
+// Channels and methods are listed beside their weights, each one a value the registry accepts (checked by the
+// compiler); the seeded draws depend on this order, never on the registry's.
+const CHANNELS = ['web', 'app', 'marketplace', 'store'] as const satisfies readonly (typeof SIGNUP_CHANNELS)[number][];
 const CHANNEL = new WeightedChoice([45, 35, 12, 8]);
-const METHODS = ['card', 'wallet', 'bank_transfer', 'gift_card'] as const;
+const METHODS = ['card', 'wallet', 'bank_transfer', 'gift_card'] as const satisfies readonly (typeof PAYMENT_METHODS)[number][];
 const METHOD: Record<ShopLocale, WeightedChoice> = { en: new WeightedChoice([62, 22, 10, 6]), ko: new WeightedChoice([55, 30, 12, 3]) };
 
 /** Heavy buyers are a fixed trait of a customer id (so --append knows them without storing a flag). */
@@ -134,10 +138,9 @@ export class ShopSimulator {
     this.rng = new Random(s.seed, ...s.stream);
     this.dirtyRng = new Random(s.seed, 0x64697274, ...s.stream);
     this.next = { ...s.nextIds };
-    const tables: GeneratedFileName[] = ['customers', 'products', 'orders', 'order_items', 'payments', 'order_status_history'];
-    if (s.kind === 'append') tables.push('order_updates', 'customer_updates');
-    const asciiOnly = new Set<GeneratedFileName>(['order_items', 'payments', 'order_status_history', 'order_updates']);
-    for (const t of tables) this.writers[t] = new TableFileWriter(generatedFile(s.dataDir, t, s.kind), asciiOnly.has(t));
+    const tables: GeneratedFileName[] = [...SHOP_TABLE_NAMES];
+    if (s.kind === 'append') tables.push(...(Object.keys(UPDATE_FILES) as UpdateFileName[]));
+    for (const t of tables) this.writers[t] = new TableFileWriter(generatedFile(s.dataDir, t, s.kind), fileIsAscii(t));
     for (let id = 1; id <= s.existingCustomers; id++) if (isHeavyBuyer(s.seed, id)) this.heavy.push(id);
     const krw = s.locale === 'ko';
     // KRW has no minor unit: every won amount is rounded to whole won (100 "cents").

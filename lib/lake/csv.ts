@@ -9,6 +9,8 @@
  * NULL is an unquoted \N, the empty string is "", and anything that could be mistaken for either is quoted.
  */
 
+import { NUMERIC_KINDS, type ColumnKind } from '../core/tables';
+
 /** A value as mysql2 returns it with dateStrings/bigNumberStrings: strings, small integers as numbers, or null. */
 export type SourceValue = string | number | bigint | null | Buffer;
 
@@ -39,7 +41,13 @@ export function csvLine(values: readonly SourceValue[], timestamps: readonly boo
 /** How a source column is written: timestamps get '+00', numbers go as they are, text may need quotes. */
 export type CsvKind = 'timestamp' | 'number' | 'text' | 'binary';
 
-/** The kind of a MySQL column from information_schema.columns.data_type. */
+/** How a column of the table registry is written: the same answer csvKindOf gives for its DDL type (test/tables.test.ts). */
+export function csvKindOfColumn(kind: ColumnKind): CsvKind {
+  if (kind === 'timestamp') return 'timestamp';
+  return NUMERIC_KINDS.has(kind) ? 'number' : 'text';
+}
+
+/** The kind of a MySQL column from information_schema.columns.data_type (any table, the registry's or not). */
 export function csvKindOf(dataType: string): CsvKind {
   const t = dataType.toLowerCase();
   if (t === 'datetime' || t === 'timestamp') return 'timestamp';

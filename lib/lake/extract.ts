@@ -19,9 +19,10 @@ import type { PoolConnection } from 'mysql2/promise';
 import type { PipelineContext } from '../core/context';
 import type { RunOptions, StepResult } from '../core/steps';
 import { OrderHeError } from '../core/errors';
-import { checkIdent, quoteMysqlIdent } from '../core/identifiers';
+import { quoteMysqlIdent } from '../core/identifiers';
 import { lakeErrorFor, type Lake } from './connection';
-import { csvKindOf, csvLineSql, type CsvKind } from './csv';
+import { TABLES } from '../core/tables';
+import { csvKindOfColumn, csvLineSql, type CsvKind } from './csv';
 import { readExtractState } from './read';
 import { PartSink, type CsvBatch } from './parts';
 import {
@@ -209,19 +210,26 @@ async function readSourceLineage(conn: PoolConnection, database: string): Promis
 
 interface SourceColumn { name: string; type: string; kind: CsvKind }
 
+/**
+ * The table's columns as the registry declares them (lib/core/tables.ts), in CSV order, each written by its kind.
+ * The source is asked only for the column types the run record keeps, and to refuse a source whose table differs
+ * from the registry (one created by an older sql/source/): CREATE TABLE IF NOT EXISTS never changes a table.
+ */
 async function sourceColumns(conn: PoolConnection, table: SourceTable): Promise<SourceColumn[]> {
   const [rows] = (await conn.query(
-    `SELECT column_name AS name, column_type AS type, data_type AS dataType FROM information_schema.columns
+    `SELECT column_name AS name, column_type AS type FROM information_schema.columns
       WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position`, [table],
-  )) as unknown as [{ name: string; type: string; dataType: string }[]];
+  )) as unknown as [{ name: string; type: string }[]];
   if (rows.length === 0) {
     throw new OrderHeError(`The source has no table "${table}".`, 'Load the source first: npm run pipeline -- --until source');
   }
-  return rows.map((r) => ({
-    name: checkIdent(r.name, `source column ${table}.${r.name}`),
-    type: String(r.type).toLowerCase(),
-    kind: csvKindOf(String(r.dataType)),
-  }));
+  const declared = TABLES[table].columns;
+  const found = rows.map((r) => String(r.name));
+  if (found.join(',') !== declared.map((c) => c.name).join(',')) {
+    throw new OrderHeError(`The source table "${table}" has the columns (${found.join(', ')}), but the table registry declares (${declared.map((c) => c.name).join(', ')}).`,
+      'Recreate the source from sql/source/: npm run reset -- --yes, then npm run pipeline');
+  }
+  return declared.map((c, i) => ({ name: c.name, type: String(rows[i].type).toLowerCase(), kind: csvKindOfColumn(c.kind) }));
 }
 
 interface TableJob {
@@ -240,11 +248,6 @@ interface TableJob {
 async function extractTable(job: TableJob): Promise<{ columns: SourceColumn[]; parts: PartRecord[]; to: Watermark | null }> {
   const columns = await sourceColumns(job.conn, job.table);
   const keyName = TABLE_KEYS[job.table];
-  const missing = [keyName, 'updated_at'].find((name) => !columns.some((c) => c.name === name));
-  if (missing) {
-    throw new OrderHeError(`The source table "${job.table}" has no ${missing} column, so it cannot be extracted incrementally.`,
-      'Recreate the source from sql/source/: npm run pipeline -- --until source');
-  }
   const t = quoteMysqlIdent(job.table, 'source table');
   const k = quoteMysqlIdent(keyName, 'source key');
   const u = quoteMysqlIdent('updated_at', 'source column');

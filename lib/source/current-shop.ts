@@ -4,7 +4,9 @@
  */
 import type { PipelineContext } from '../core/context';
 import { OrderHeError } from '../core/errors';
-import { SHOP_TABLE_NAMES, type ShopTable } from '../generate/files';
+import { quoteMysqlIdent } from '../core/identifiers';
+import { SOURCE_TABLES, TABLES } from '../core/tables';
+import type { ShopTable } from '../generate/files';
 import type { CurrentShop, SourceState } from '../generate/generate-shop';
 import type { Location, Product } from '../generate/catalog';
 import type { OrderStatus } from '../generate/simulator';
@@ -22,11 +24,6 @@ export function parseSourceTimestamp(text: string): number {
   return Date.parse(text.replace(' ', 'T') + 'Z');
 }
 
-const ID_COLUMNS: Record<ShopTable, string> = {
-  customers: 'customer_id', products: 'product_id', orders: 'order_id', order_items: 'order_item_id',
-  payments: 'payment_id', order_status_history: 'status_history_id',
-};
-
 export async function readSourceState(ctx: PipelineContext): Promise<SourceState> {
   const { pool } = await ctx.source();
   const noShop = () => new OrderHeError('There is no shop in the MySQL source to append to yet.', 'Generate and load one first: npm run pipeline -- --until source (then --append --days N).');
@@ -38,11 +35,12 @@ export async function readSourceState(ctx: PipelineContext): Promise<SourceState
     throw err;
   }
   if (lineage.length !== 1) throw noShop();
-  // Table names come from our own constant list, never from input.
+  // Table and key names come from the table registry, never from input.
   const maxIds = {} as Record<ShopTable, number>;
   let clock = 0;
-  for (const t of SHOP_TABLE_NAMES) {
-    const [rows] = (await pool.query(`SELECT COALESCE(MAX(${ID_COLUMNS[t]}), 0) AS max_id, MAX(updated_at) AS latest FROM ${t}`)) as unknown as [{ max_id: string | number; latest: string | null }[]];
+  for (const t of SOURCE_TABLES) {
+    const key = quoteMysqlIdent(TABLES[t].key, 'source key');
+    const [rows] = (await pool.query(`SELECT COALESCE(MAX(${key}), 0) AS max_id, MAX(updated_at) AS latest FROM ${quoteMysqlIdent(t, 'source table')}`)) as unknown as [{ max_id: string | number; latest: string | null }[]];
     maxIds[t] = Number(rows[0].max_id);
     if (rows[0].latest) clock = Math.max(clock, parseSourceTimestamp(rows[0].latest));
   }

@@ -18,9 +18,10 @@ import type { RunOptions, StepResult } from '../core/steps';
 import { OrderHeError } from '../core/errors';
 import { quoteMysqlIdent } from '../core/identifiers';
 import { mysqlOptions } from './connection';
+import { SOURCE_TABLES, columnNames } from '../core/tables';
 import {
-  ORDER_UPDATE_COLUMNS, CUSTOMER_UPDATE_COLUMNS, SHOP_TABLES, SHOP_TABLE_NAMES, generatedFile, parseTsvField, readGeneratedManifest,
-  type GeneratedFileName, type GeneratedManifest, type ShopTable,
+  UPDATE_FILES, fileColumns, generatedFile, parseTsvField, readGeneratedManifest,
+  type GeneratedFileName, type GeneratedManifest, type ShopTable, type UpdateFileName,
 } from '../generate/files';
 import { checkRunOptions } from '../generate/generate-shop';
 import { readSourceState } from './current-shop';
@@ -39,9 +40,6 @@ export async function createSourceSchema(ctx: PipelineContext): Promise<string[]
   return files.map((f) => path.basename(f));
 }
 
-const columnsOf = (table: GeneratedFileName): readonly string[] =>
-  table === 'order_updates' ? ORDER_UPDATE_COLUMNS : table === 'customer_updates' ? CUSTOMER_UPDATE_COLUMNS : SHOP_TABLES[table];
-
 /**
  * The LOAD DATA statement for one generated file: MySQL's default text format (tab, newline, backslash
  * escapes, \N as NULL), columns named so the file's order is explicit. `file` is the name the server asks
@@ -51,7 +49,7 @@ export function loadDataStatement(table: GeneratedFileName, options: { into?: st
   const into = quoteMysqlIdent(options.into ?? table, 'table');
   const file = (options.file ?? `${table}.tsv`).replace(/\\/g, '\\\\').replace(/'/g, "\\'");
   return `LOAD DATA LOCAL INFILE '${file}' INTO TABLE ${into} CHARACTER SET utf8mb4 ` +
-    `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${columnsOf(table).join(', ')})`;
+    `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${fileColumns(table).join(', ')})`;
 }
 
 /** The file's lines, stopping after `limit` of them (the rest is never read). */
@@ -151,7 +149,7 @@ export async function loadDataLocal(ctx: PipelineContext, table: ShopTable, opti
 /** The original project's way: one INSERT statement (and one round trip, one commit) per row. */
 export async function insertRowByRow(ctx: PipelineContext, table: ShopTable, options: { into?: string; limit?: number } = {}): Promise<LoadTiming> {
   const into = quoteMysqlIdent(options.into ?? table, 'table');
-  const columns = SHOP_TABLES[table];
+  const columns = columnNames(table);
   const sql = `INSERT INTO ${into} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
   const limit = options.limit ?? Infinity;
   const conn = await openLoadConnection(ctx);
@@ -198,7 +196,7 @@ export async function loadShopIntoSource(ctx: PipelineContext, options: RunOptio
   }
   const schema = await createSourceSchema(ctx);
   const conn = await openLoadConnection(ctx);
-  const total = SHOP_TABLE_NAMES.reduce((a, t) => a + (manifest.rows[t] ?? 0), 0);
+  const total = SOURCE_TABLES.reduce((a, t) => a + (manifest.rows[t] ?? 0), 0);
   const timings: LoadTiming[] = [];
   let lineageId: string;
   try {
@@ -207,9 +205,9 @@ export async function loadShopIntoSource(ctx: PipelineContext, options: RunOptio
     // Replace, never duplicate: children first. Foreign keys are checked by the generator's construction,
     // not row by row here (the speed of a bulk load); the session settings end with this connection.
     for (const sql of bulkLoadSettings(await sourceServerVersion(conn))) await conn.query(sql);
-    for (const t of [...SHOP_TABLE_NAMES].reverse()) await conn.query(`TRUNCATE TABLE ${quoteMysqlIdent(t, 'table')}`);
+    for (const t of [...SOURCE_TABLES].reverse()) await conn.query(`TRUNCATE TABLE ${quoteMysqlIdent(t, 'table')}`);
     let before = 0;
-    for (const t of SHOP_TABLE_NAMES) {
+    for (const t of SOURCE_TABLES) {
       const timing = await loadFile(conn, t, existingFile(ctx, t), { onRows: (n) => ctx.progress('source', before + n, total, 'rows') });
       if (timing.rows !== manifest.rows[t]) {
         throw new OrderHeError(`Loaded ${timing.rows} ${t} rows but the generated file holds ${manifest.rows[t]}.`, 'Run the generate step again (--from generate).');
@@ -232,35 +230,49 @@ export async function loadShopIntoSource(ctx: PipelineContext, options: RunOptio
 const sumRows = (timings: LoadTiming[]) => timings.reduce((a, t) => a + t.rows, 0);
 const tablesOf = (timings: LoadTiming[]) => Object.fromEntries(timings.map((t) => [t.table, { rows: t.rows, seconds: Number(t.seconds.toFixed(3)) }]));
 
+const UPDATE_FILE_NAMES = Object.keys(UPDATE_FILES) as UpdateFileName[];
+
+/**
+ * The temporary table an update file is loaded into: its key and changed columns, typed exactly as the source
+ * table types them (CREATE ... SELECT copies the column definitions), so no column type is written twice.
+ */
+export function createUpdateTableSql(name: UpdateFileName): string {
+  const u = UPDATE_FILES[name];
+  const q = (c: string) => quoteMysqlIdent(c, 'column');
+  return `CREATE TEMPORARY TABLE ${q(name)} (PRIMARY KEY (${q(u.key)})) SELECT ${u.columns.map(q).join(', ')} FROM ${quoteMysqlIdent(u.table, 'table')} LIMIT 0`;
+}
+
+/** Moves the rows named in an update file to their new values: UPDATE ... JOIN on the table's key. */
+export function applyUpdatesSql(name: UpdateFileName): string {
+  const u = UPDATE_FILES[name];
+  const q = (c: string) => quoteMysqlIdent(c, 'column');
+  return `UPDATE ${quoteMysqlIdent(u.table, 'table')} t JOIN ${q(name)} u ON u.${q(u.key)} = t.${q(u.key)} ` +
+    `SET ${u.changed.map((c) => `t.${q(c)} = u.${q(c)}`).join(', ')}`;
+}
+
 /** Appends the generated days: new rows of every table, the new status of existing orders and customers who moved, all or nothing. */
 async function applyAppendToSource(ctx: PipelineContext): Promise<StepResult> {
   const manifest: GeneratedManifest = readGeneratedManifest(ctx.config.pipeline.dataDir, 'append');
   const state = await readSourceState(ctx);
-  if (!manifest.base || state.lineageId !== manifest.base.lineageId || SHOP_TABLE_NAMES.some((t) => state.maxIds[t] !== manifest.base!.maxIds[t])) {
+  if (!manifest.base || state.lineageId !== manifest.base.lineageId || SOURCE_TABLES.some((t) => state.maxIds[t] !== manifest.base!.maxIds[t])) {
     throw new OrderHeError('The append files were made for a different state of the source (already applied, or the shop was regenerated since).', 'Make them again: npm run pipeline -- --append --days N (generate and source together).');
   }
   const conn = await openLoadConnection(ctx);
   const timings: LoadTiming[] = [];
-  let updated = 0;
-  let moved = 0;
+  const applied: Record<UpdateFileName, number> = { order_updates: 0, customer_updates: 0 };
   try {
-    await conn.query('CREATE TEMPORARY TABLE order_updates (order_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, status VARCHAR(20) NOT NULL, updated_at DATETIME(3) NOT NULL)');
-    await conn.query('CREATE TEMPORARY TABLE customer_updates (customer_id INT UNSIGNED NOT NULL PRIMARY KEY, city VARCHAR(100) NULL, region VARCHAR(100) NOT NULL, updated_at DATETIME(3) NOT NULL) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+    for (const name of UPDATE_FILE_NAMES) await conn.query(createUpdateTableSql(name));
     await conn.query('START TRANSACTION');
     try {
-      for (const t of SHOP_TABLE_NAMES) {
+      for (const t of SOURCE_TABLES) {
         if (!manifest.rows[t]) continue;
         timings.push(await loadFile(conn, t, existingFile(ctx, t, 'append')));
       }
-      if (manifest.rows.order_updates) {
-        await loadFile(conn, 'order_updates', existingFile(ctx, 'order_updates', 'append'));
-        const [res] = (await conn.query('UPDATE orders o JOIN order_updates u ON u.order_id = o.order_id SET o.status = u.status, o.updated_at = u.updated_at')) as unknown as [mysql.ResultSetHeader];
-        updated = res.affectedRows;
-      }
-      if (manifest.rows.customer_updates) {
-        await loadFile(conn, 'customer_updates', existingFile(ctx, 'customer_updates', 'append'));
-        const [res] = (await conn.query('UPDATE customers c JOIN customer_updates u ON u.customer_id = c.customer_id SET c.city = u.city, c.region = u.region, c.updated_at = u.updated_at')) as unknown as [mysql.ResultSetHeader];
-        moved = res.affectedRows;
+      for (const name of UPDATE_FILE_NAMES) {
+        if (!manifest.rows[name]) continue;
+        await loadFile(conn, name, existingFile(ctx, name, 'append'));
+        const [res] = (await conn.query(applyUpdatesSql(name))) as unknown as [mysql.ResultSetHeader];
+        applied[name] = res.affectedRows;
       }
       await conn.query('COMMIT');
     } catch (err) {
@@ -270,6 +282,8 @@ async function applyAppendToSource(ctx: PipelineContext): Promise<StepResult> {
   } finally {
     await conn.end();
   }
+  const updated = applied.order_updates;
+  const moved = applied.customer_updates;
   return {
     rows: sumRows(timings) + updated + moved,
     detail: { method: 'LOAD DATA LOCAL INFILE (append)', lineageId: state.lineageId, from: manifest.from, until: manifest.until, tables: tablesOf(timings), updatedOrders: updated, movedCustomers: moved },
@@ -280,7 +294,7 @@ async function applyAppendToSource(ctx: PipelineContext): Promise<StepResult> {
 export async function countSourceRows(ctx: PipelineContext): Promise<Record<ShopTable, number>> {
   const { pool } = await ctx.source();
   const out = {} as Record<ShopTable, number>;
-  for (const t of SHOP_TABLE_NAMES) {
+  for (const t of SOURCE_TABLES) {
     const [rows] = (await pool.query(`SELECT COUNT(*) AS n FROM ${quoteMysqlIdent(t, 'table')}`)) as unknown as [{ n: number | string }[]];
     out[t] = Number(rows[0].n);
   }
@@ -290,7 +304,7 @@ export async function countSourceRows(ctx: PipelineContext): Promise<Record<Shop
 /** CHECKSUM TABLE of the six shop tables: equal checksums, equal content (the determinism check). */
 export async function checksumSourceTables(ctx: PipelineContext): Promise<Record<ShopTable, string>> {
   const { pool } = await ctx.source();
-  const [rows] = (await pool.query(`CHECKSUM TABLE ${SHOP_TABLE_NAMES.map((t) => quoteMysqlIdent(t, 'table')).join(', ')}`)) as unknown as [{ Table: string; Checksum: string | number | null }[]];
+  const [rows] = (await pool.query(`CHECKSUM TABLE ${SOURCE_TABLES.map((t) => quoteMysqlIdent(t, 'table')).join(', ')}`)) as unknown as [{ Table: string; Checksum: string | number | null }[]];
   const out = {} as Record<ShopTable, string>;
   for (const r of rows) out[r.Table.split('.').pop() as ShopTable] = String(r.Checksum);
   return out;

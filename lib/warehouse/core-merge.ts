@@ -12,7 +12,7 @@ import { OrderHeError } from '../core/errors';
 import { quotePgIdent } from '../core/identifiers';
 import { SOURCE_TABLES, type SourceTable } from '../lake/format';
 import { CORE_TABLE_OF } from './core-tables';
-import { CORE_TABLES } from '../core/tables';
+import { CORE_TABLES, columnNames } from '../core/tables';
 import { orderByDependencies, readSqlModels, sqlPath, type SqlModel } from './sql-files';
 import {
   assertQuality, checkCore, qualitySummary, reconcileCoreWithSource, reconcileMartWithCore, reconcileCoreWithStaging, snapshotCoreBeforeMerge,
@@ -151,9 +151,7 @@ async function mergePendingRuns(tx: Warehouse, plan: CorePlan, projectRoot: stri
 export async function keepLatestVersions(tx: Warehouse, table: SourceTable): Promise<void> {
   const { key } = CORE_TABLE_OF[table];
   const staged = `staging.${quotePgIdent(table, 'staging table')}`;
-  const columns = (await tx.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = $1 ORDER BY ordinal_position`, [table]))
-    .map((c) => quotePgIdent(c.column_name, 'staging column')).join(', ');
+  const columns = columnNames(table).map((c) => quotePgIdent(c, 'staging column')).join(', ');
   await tx.exec(`CREATE TEMP TABLE latest_versions AS
     SELECT ${columns} FROM (
       SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.${key} ORDER BY s.updated_at DESC) AS version_rank FROM ${staged} s

@@ -14,6 +14,7 @@ import type { PipelineContext } from '../core/context';
 import type { StepResult } from '../core/steps';
 import type { Warehouse } from './adapter';
 import { OrderHeError } from '../core/errors';
+import { columnNames } from '../core/tables';
 import { SOURCE_TABLES, type CopyManifest, type PartRecord, type RunRecord, type SourceTable } from '../lake/format';
 import { listRuns, openPartStream, readExtractState, readManifest, readRunRecord, type LakeHandle, type LakeRun } from '../lake/read';
 import { createCoreTables } from './core-merge';
@@ -93,9 +94,15 @@ function runToLoad(run: LakeRun, record: RunRecord, manifest: CopyManifest): Run
     }
     return { ...part, rows: e.meta.record_count };
   });
+  // COPY names the registry's columns, so a run whose CSV header differs (written before a registry change) is refused, never loaded shifted.
+  const columns = columnNames(run.table);
+  if (record.columns.map((c) => c.name).join(',') !== columns.join(',')) {
+    throw new OrderHeError(`${run.table} run ${run.runId} holds the columns (${record.columns.map((c) => c.name).join(', ')}), but the table registry declares (${columns.join(', ')}).`,
+      'Extract again from a source created by the current sql/source/ (npm run pipeline -- --from lake); a new lineage replaces the old runs.');
+  }
   return {
     table: run.table, runId: run.runId, lineage: record.lineage, kind: record.kind, prefix: run.prefix, manifestKey: run.manifestKey,
-    columns: record.columns.map((c) => c.name), parts, recordCount: parts.reduce((n, p) => n + p.rows, 0),
+    columns, parts, recordCount: parts.reduce((n, p) => n + p.rows, 0),
   };
 }
 
