@@ -3,6 +3,7 @@
  * Bulk loads use pg-copy-streams: CSV bytes flow straight into COPY ... FROM STDIN with no temp file.
  */
 import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { WarehouseConfig } from '../core/config';
@@ -43,7 +44,7 @@ export async function openPostgres(cfg: WarehouseConfig, options: { create?: boo
   });
 }
 
-async function copyCsvIntoPostgres(db: PgQueryable, table: string, columns: string[], csv: NodeJS.ReadableStream): Promise<number> {
+async function copyCsvIntoPostgres(db: PgQueryable, table: string, columns: string[], csv: Readable): Promise<number> {
   const client = 'release' in db ? (db as pg.PoolClient) : await (db as pg.Pool).connect();
   try {
     const copy = client.query(copyFrom(copyFromStdinSql(table, columns)));
