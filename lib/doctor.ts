@@ -11,10 +11,7 @@ import type { OrderHeConfig } from './core/config';
 import { OrderHeError, describeError, redact } from './core/errors';
 import { withSourceServer } from './source/connection';
 import { openLake } from './lake/connection';
-import { openWarehouse } from './warehouse';
-import { withWarehouseServer } from './warehouse/postgres';
-import { latestRun, readRunRecord } from './lake/read';
-import { probeRedshiftLakeAccess } from './warehouse/redshift';
+import { warehouseAdapter } from './warehouse/open';
 
 export interface DoctorCheck {
   part: string;
@@ -71,28 +68,9 @@ export async function checkLake(cfg: OrderHeConfig['lake']): Promise<string> {
   }
 }
 
+/** The warehouse adapter's own check: PostgreSQL's database or CREATEDB right, PGlite's folder, Redshift's workgroup and IAM role. */
 export async function checkWarehouse(cfg: OrderHeConfig['warehouse']): Promise<string> {
-  if (cfg.driver === 'pglite') {
-    const w = await openWarehouse(cfg, { create: true });
-    try {
-      const [row] = await w.query<{ version: string }>('SELECT version() AS version');
-      return `PGlite in ${cfg.dir}: ${row.version.split(' on ')[0]}`;
-    } finally {
-      await w.close();
-    }
-  }
-  return withWarehouseServer(cfg, async (admin) => {
-    const version = (await admin.query('SELECT version() AS v')).rows[0].v as string;
-    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.database])).rowCount! > 0;
-    const role = (await admin.query('SELECT rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user')).rows[0] as { rolcreatedb?: boolean; rolsuper?: boolean } | undefined;
-    if (!exists && !(role?.rolcreatedb || role?.rolsuper)) {
-      throw new OrderHeError(`The warehouse database "${cfg.database}" does not exist and role "${cfg.user}" may not create databases.`, `As an admin: CREATE DATABASE ${cfg.database} OWNER ${cfg.user}; (or ALTER ROLE ${cfg.user} CREATEDB;)`);
-    }
-    if (cfg.driver === 'redshift' && !cfg.iamRole) {
-      throw new OrderHeError('warehouse.iamRole is empty, so Redshift COPY cannot read the lake.', 'Set REDSHIFT_IAM_ROLE to the ARN of a role attached to the workgroup with config/iam/redshift-copy-role-policy.json.');
-    }
-    return `${cfg.host}:${cfg.port} as ${cfg.user}, ${version.split(' on ')[0]}, database ${cfg.database} ${exists ? 'exists' : 'will be created'}`;
-  });
+  return warehouseAdapter(cfg).check(cfg);
 }
 
 export async function checkOutputs(config: OrderHeConfig): Promise<string> {
@@ -107,35 +85,14 @@ export async function checkOutputs(config: OrderHeConfig): Promise<string> {
   return `${out} is writable (dashboard.html and mart CSV exports go there; any BI tool can import the CSVs)`;
 }
 
-/**
- * Key issue 2 of the original project: Redshift's COPY fails with "Access Denied" when the IAM role attached to
- * the workgroup may not read the bucket. Redshift itself reads the lake's newest orders run through the role
- * (COPY ... NOLOAD: nothing is loaded), so a missing s3:GetObject or s3:ListBucket shows up here, not mid-pipeline.
- */
-export async function checkRedshiftCopy(config: OrderHeConfig): Promise<string> {
-  const w = config.warehouse;
-  const lake = await openLake(config.lake, { create: false });
-  let run: { manifestKey: string; columns: string[] } | undefined;
-  try {
-    const latest = await latestRun(lake, 'orders');
-    if (latest) {
-      const record = await readRunRecord(lake, latest);
-      run = { manifestKey: latest.manifestKey, columns: record.columns.map((c) => c.name) };
-    }
-  } finally {
-    await lake.close();
-  }
-  return withWarehouseServer(w, (client) =>
-    probeRedshiftLakeAccess({ exec: async (sql) => { await client.query(sql); } }, { bucket: config.lake.bucket, iamRole: w.iamRole, region: config.lake.region, run }), w.database);
-}
-
 /** Runs every check; never throws. The CLI prints them and exits 1 when any failed. */
 export async function runDoctor(config: OrderHeConfig): Promise<DoctorCheck[]> {
   return [
     await check('MySQL source', () => checkSource(config.source)),
     await check('lake', () => checkLake(config.lake)),
     await check('warehouse', () => checkWarehouse(config.warehouse)),
-    ...(config.warehouse.driver === 'redshift' && config.warehouse.iamRole ? [await check('Redshift COPY', () => checkRedshiftCopy(config))] : []),
+    // What this warehouse needs besides a connection (Redshift: its IAM role reading the lake, key issue 2).
+    ...(await Promise.all(warehouseAdapter(config.warehouse).extraChecks(config).map((c) => check(c.part, c.run)))),
     await check('outputs', () => checkOutputs(config)),
   ];
 }

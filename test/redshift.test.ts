@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import { ROOT, testEnv } from './helpers';
 import { OrderHeError } from '../lib/core/errors';
@@ -18,7 +19,8 @@ import { loadShopIntoSource } from '../lib/source/load';
 import { extractTablesIntoLake } from '../lib/lake/extract';
 import { listRuns, readManifest } from '../lib/lake/read';
 import { SOURCE_TABLES } from '../lib/lake/format';
-import { redshiftCopySql, redshiftCopyErrorFor, checkIamRole, redshiftAccessProbeSql } from '../lib/warehouse/redshift';
+import { redshiftCopySql, redshiftCopyErrorFor, checkIamRole, redshiftAccessProbeSql, redshiftWarehouse, REDSHIFT_CAPABILITIES } from '../lib/warehouse/redshift';
+import type { PgPoolLike } from '../lib/warehouse/pg-connection';
 import { loadLakeIntoStaging, stagingCounts } from '../lib/warehouse/staging-load';
 
 const input = {
@@ -109,20 +111,14 @@ test('on a real Redshift with a real lake, the load COPYs each run through its m
 });
 
 /**
- * The load's Redshift path, against a real lake but a warehouse that records statements instead of running them
- * (no Redshift here): what matters is which COPYs it sends, what it compares, and what it refuses.
+ * The load's Redshift path: the real Redshift adapter over a pg pool that records statements instead of sending them
+ * (no Redshift here), against a real lake: what matters is which COPYs it sends, what it compares, and what it refuses.
  */
-function recordingRedshift(answer: (sql: string) => unknown[] | Error): Warehouse & { sql: string[] } {
+function recordingRedshift(answer: (sql: string) => unknown[] | Error, iamRole: string): Warehouse & { sql: string[] } {
   const sql: string[] = [];
-  const self: Warehouse & { sql: string[] } = {
-    driver: 'redshift', where: 'recording', sql,
-    async query<T>(text: string) { sql.push(text); const a = answer(text); if (a instanceof Error) throw a; return a as T[]; },
-    async exec(text: string) { sql.push(text); const a = answer(text); if (a instanceof Error) throw a; },
-    async copyCsvFromStream() { throw new Error('Redshift has no COPY FROM STDIN'); },
-    transaction: (fn) => fn(self),
-    close: async () => {},
-  };
-  return self;
+  const query = async (text: string) => { sql.push(text); const a = answer(text); if (a instanceof Error) throw a; return { rows: a }; };
+  const pool = { query, connect: async () => ({ query, release() {} }), end: async () => {} } as unknown as PgPoolLike;
+  return Object.assign(redshiftWarehouse(pool, 'recording', iamRole), { sql });
 }
 
 test('on Redshift the load sends one COPY ... MANIFEST per run, empties staging with DELETE, and checks pg_last_copy_count', async () => {
@@ -135,7 +131,7 @@ test('on Redshift the load sends one COPY ... MANIFEST per run, empties staging 
     await extractTablesIntoLake(ctx);
     const lake = await ctx.lake();
     const iamRole = 'arn:aws:iam::123456789012:role/orderhe-redshift-copy';
-    const rsCtx = (db: Warehouse): PipelineContext => ({ ...ctx, config: { ...ctx.config, warehouse: { ...ctx.config.warehouse, driver: 'redshift', iamRole } }, warehouse: async () => db });
+    const rsCtx = (db: Warehouse): PipelineContext => ({ ...ctx, warehouse: async () => db });
     const expected = new Map<string, number>();
     for (const table of SOURCE_TABLES) {
       const [run] = await listRuns(lake, { table });
@@ -147,7 +143,7 @@ test('on Redshift the load sends one COPY ... MANIFEST per run, empties staging 
       if (m) lastKey = m[1];
       if (sql.startsWith('SELECT pg_last_copy_count()')) return [{ n: String(expected.get(lastKey)) }];
       return [];
-    });
+    }, iamRole);
     const result = await loadLakeIntoStaging(rsCtx(ok));
     const copies = ok.sql.filter((s) => s.startsWith('COPY '));
     assert.equal(copies.length, SOURCE_TABLES.length, 'one COPY per run');
@@ -156,10 +152,10 @@ test('on Redshift the load sends one COPY ... MANIFEST per run, empties staging 
     assert.ok(!ok.sql.some((s) => /^TRUNCATE/i.test(s)));
     assert.equal(result.rows, [...expected.values()].reduce((a, b) => a + b, 0));
 
-    const short = recordingRedshift((sql) => (sql.startsWith('SELECT pg_last_copy_count()') ? [{ n: '1' }] : []));
+    const short = recordingRedshift((sql) => (sql.startsWith('SELECT pg_last_copy_count()') ? [{ n: '1' }] : []), iamRole);
     await assert.rejects(loadLakeIntoStaging(rsCtx(short)), /COPY loaded 1 rows, but its manifest says \d+/);
 
-    const denied = recordingRedshift((sql) => (sql.startsWith('COPY ') ? new Error('S3ServiceException:Access Denied,Status 403,Error AccessDenied') : []));
+    const denied = recordingRedshift((sql) => (sql.startsWith('COPY ') ? new Error('S3ServiceException:Access Denied,Status 403,Error AccessDenied') : []), iamRole);
     await assert.rejects(loadLakeIntoStaging(rsCtx(denied)), (err: unknown) => err instanceof OrderHeError && /key issue 2/.test(err.message) && /redshift-copy-role-policy\.json/.test(err.fix ?? ''));
   } finally {
     await ctx.close();
@@ -176,4 +172,27 @@ test('doctor\'s probe COPYs a run with NOLOAD into a temporary text table, or li
   ]);
   assert.match(redshiftAccessProbeSql(base)[1], /^COPY orderhe_copy_probe FROM 's3:\/\/orderhe-lake\/raw\/orderhe-doctor-probe-' IAM_ROLE .* NOLOAD$/);
   assert.throws(() => redshiftAccessProbeSql({ ...base, iamRole: "x' --" }), OrderHeError);
+});
+
+test('the Redshift adapter declares what Redshift does differently: COPY ... MANIFEST, DELETE not TRUNCATE, no UNLOGGED, no work_mem, no ANALYZE, no CREATE DATABASE', () => {
+  assert.deepEqual(REDSHIFT_CAPABILITIES, {
+    lakeLoad: 'copy manifest', transactionalTruncate: false, unloggedStaging: false, sortMemory: null,
+    analyzeAfterLoad: false, createsDatabase: false, comments: true,
+  });
+});
+
+test('a read-only exploration on Redshift asks for READ ONLY in BEGIN itself, and streaming CSV into it is refused with the way that works', async () => {
+  const iamRole = input.iamRole;
+  const db = recordingRedshift(() => [], iamRole);
+  await db.transaction((tx) => tx.query('SELECT 1'), { readOnly: true });
+  assert.deepEqual(db.sql, ['BEGIN READ ONLY', 'SELECT 1', 'COMMIT']);
+  await assert.rejects(db.copyCsvFromStream('staging.orders', ['order_id'], Readable.from(['order_id\n1\n'])),
+    (err: unknown) => err instanceof OrderHeError && /COPY FROM STDIN/.test(err.message) && /copyRunFromManifest/.test(err.fix ?? ''));
+});
+
+test('the Redshift adapter COPYs a run with the IAM role it was opened with, then reads pg_last_copy_count', async () => {
+  const db = recordingRedshift((sql) => (sql.startsWith('SELECT pg_last_copy_count()') ? [{ n: '42' }] : []), input.iamRole);
+  const n = await db.copyRunFromManifest({ table: input.table, columns: input.columns, bucket: input.bucket, region: input.region, manifestKey: input.manifestKey });
+  assert.equal(n, 42);
+  assert.deepEqual(db.sql, [redshiftCopySql(input), 'SELECT pg_last_copy_count() AS n']);
 });

@@ -1,5 +1,5 @@
 /**
- * Reset: drops this project's source database, warehouse database (or, on Redshift, its three schemas),
+ * Reset: drops this project's source database, what the pipeline made in the warehouse (its adapter says what),
  * the lake objects the pipeline wrote, and the files under the data folder. Nothing else is touched.
  */
 import fs from 'node:fs';
@@ -8,17 +8,15 @@ import { ListObjectsV2Command, DeleteObjectsCommand, DeleteBucketCommand } from 
 import type { OrderHeConfig } from '../lib/core/config';
 import { withSourceServer } from '../lib/source/connection';
 import { openLake } from '../lib/lake/connection';
-import { withWarehouseServer } from '../lib/warehouse/postgres';
-import { quoteMysqlIdent, quotePgIdent } from '../lib/core/identifiers';
+import { warehouseAdapter } from '../lib/warehouse/open';
+import { quoteMysqlIdent } from '../lib/core/identifiers';
 
 /** What reset would remove, for the confirmation prompt. */
 export function resetPlan(config: OrderHeConfig): string[] {
   const w = config.warehouse;
   return [
     `MySQL database ${config.source.database} on ${config.source.host}:${config.source.port}`,
-    w.driver === 'postgres' ? `PostgreSQL database ${w.database} on ${w.host}:${w.port}`
-      : w.driver === 'redshift' ? `schemas staging, core, mart in Redshift database ${w.database}`
-      : `PGlite files in ${w.dir}`,
+    warehouseAdapter(w).describeStorage(w),
     config.lake.kind === 'embedded' ? `the embedded lake in ${config.lake.dir}` : `objects under raw/, state/ and _doctor/ in bucket ${config.lake.bucket}`,
     `generated files and outputs in ${config.pipeline.dataDir} (generated/, out/)`,
   ];
@@ -29,21 +27,8 @@ export async function resetProject(config: OrderHeConfig, log: (s: string) => vo
   await withSourceServer(src, (conn) => conn.query(`DROP DATABASE IF EXISTS ${quoteMysqlIdent(src.database, 'source.database')}`));
   log(`dropped MySQL database ${src.database}`);
 
-  const w = config.warehouse;
-  if (w.driver === 'pglite') {
-    fs.rmSync(w.dir, { recursive: true, force: true });
-    log(`removed PGlite files in ${w.dir}`);
-  } else {
-    await withWarehouseServer(w, async (client) => {
-      if (w.driver === 'redshift') {
-        for (const schema of ['mart', 'core', 'staging']) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        log(`dropped schemas mart, core, staging in ${w.database}`);
-      } else {
-        await client.query(`DROP DATABASE IF EXISTS ${quotePgIdent(w.database, 'warehouse.database')} WITH (FORCE)`);
-        log(`dropped PostgreSQL database ${w.database}`);
-      }
-    });
-  }
+  // Each warehouse removes only what the pipeline made in it: a PostgreSQL database, PGlite's folder, Redshift's three schemas.
+  await warehouseAdapter(config.warehouse).drop(config.warehouse, log);
 
   if (config.lake.kind === 'embedded') {
     fs.rmSync(config.lake.dir, { recursive: true, force: true });

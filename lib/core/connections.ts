@@ -23,8 +23,49 @@ export interface Lake {
 
 export type WarehouseDriverName = 'postgres' | 'pglite' | 'redshift';
 
+/**
+ * What a warehouse can do, declared once by its adapter (lib/warehouse/postgres.ts, pglite.ts, redshift.ts), the way
+ * a dlt destination declares its capabilities and a kysely dialect its flags: step code asks these, never the name.
+ */
+export interface WarehouseCapabilities {
+  /**
+   * How a lake run reaches staging. 'stream parts': this process reads each part from the lake and streams it
+   * into `copyCsvFromStream`. 'copy manifest': the warehouse reads the run from S3 itself (`copyRunFromManifest`).
+   */
+  readonly lakeLoad: 'stream parts' | 'copy manifest';
+  /**
+   * TRUNCATE inside an open transaction rolls back with it (PostgreSQL, PGlite), and is instant where a DELETE of
+   * millions of rows is not. Redshift's TRUNCATE commits the open transaction, so there tables are emptied with DELETE.
+   */
+  readonly transactionalTruncate: boolean;
+  /** Staging tables may be UNLOGGED (COPY into them writes no WAL): PostgreSQL. Redshift has no UNLOGGED; PGlite runs in this process, with no server crash to survive. */
+  readonly unloggedStaging: boolean;
+  /** work_mem for one transaction's sorts and hashes (SET LOCAL), or null: Redshift sizes memory per WLM queue, PGlite's heap is small. */
+  readonly sortMemory: string | null;
+  /** The planner's statistics are ours to refresh after a load (ANALYZE): PostgreSQL, PGlite. Redshift analyzes COPY targets itself. */
+  readonly analyzeAfterLoad: boolean;
+  /** CREATE DATABASE when the profile's database is missing: PostgreSQL. A Redshift workgroup comes with its database; PGlite's folder is its database. */
+  readonly createsDatabase: boolean;
+  /** COMMENT ON TABLE / COLUMN is kept (all three): model descriptions can live in the warehouse's catalog. */
+  readonly comments: boolean;
+}
+
+/** One lake run for a warehouse that reads S3 itself: the run's manifest, and where its rows go. */
+export interface ManifestCopy {
+  /** `staging.orders` */
+  table: string;
+  columns: readonly string[];
+  bucket: string;
+  /** The bucket's region (lake.region). */
+  region: string;
+  /** The run's manifest.json key. */
+  manifestKey: string;
+}
+
 export interface Warehouse {
+  /** The adapter's name, for messages and notebooks; step code asks `capabilities` instead of comparing it. */
   readonly driver: WarehouseDriverName;
+  readonly capabilities: WarehouseCapabilities;
   /** Where it is, for messages (never includes a password). */
   readonly where: string;
   /** One statement with bound parameters ($1, $2, …). */
@@ -33,10 +74,18 @@ export interface Warehouse {
   exec(sql: string): Promise<void>;
   /**
    * Streams CSV (header line, NULL as \N unquoted) into `COPY table (columns) FROM STDIN`.
-   * Returns the number of rows COPY reported. Not available on Redshift, which loads from S3 instead.
+   * Returns the number of rows COPY reported. Only where capabilities.lakeLoad is 'stream parts'.
    */
   copyCsvFromStream(table: string, columns: string[], csv: Readable): Promise<number>;
-  /** Runs `fn` inside BEGIN/COMMIT on one connection; any throw rolls back. */
-  transaction<T>(fn: (tx: Warehouse) => Promise<T>): Promise<T>;
+  /**
+   * The warehouse loads one lake run itself through its manifest (Redshift's COPY ... MANIFEST) and returns the rows
+   * it loaded. Only where capabilities.lakeLoad is 'copy manifest'.
+   */
+  copyRunFromManifest(run: ManifestCopy): Promise<number>;
+  /**
+   * Runs `fn` inside BEGIN/COMMIT on one connection; any throw rolls back. `readOnly` makes the whole transaction
+   * refuse writes (for exploration cells). Inside a transaction, a nested call runs in the same one.
+   */
+  transaction<T>(fn: (tx: Warehouse) => Promise<T>, options?: { readOnly?: boolean }): Promise<T>;
   close(): Promise<void>;
 }

@@ -38,17 +38,13 @@ export async function listMartTables(ctx: PipelineContext): Promise<MartTableInf
 }
 
 /**
- * Runs one query on the warehouse, values bound as $1, $2, … (never pasted into the SQL). On PostgreSQL and
- * PGlite it runs in a READ ONLY transaction, so an exploration cell cannot change the mart by accident.
+ * Runs one query on the warehouse, values bound as $1, $2, … (never pasted into the SQL), in a READ ONLY
+ * transaction (each adapter asks for it its own way), so an exploration cell cannot change the mart by accident.
  * NUMERIC and BIGINT come back as exact text; showTable and the chart builders turn them into numbers.
  */
 export async function queryMart<T = Record<string, unknown>>(ctx: PipelineContext, sql: string, params: unknown[] = []): Promise<T[]> {
   const db = await ctx.warehouse();
-  return db.transaction(async (tx) => {
-    // Redshift takes READ ONLY only in BEGIN itself, which the driver's transaction() does not send.
-    if (db.driver !== 'redshift') await tx.exec('SET TRANSACTION READ ONLY');
-    return tx.query<T>(sql, params);
-  });
+  return db.transaction((tx) => tx.query<T>(sql, params), { readOnly: true });
 }
 
 export interface ModelLineage {

@@ -6,7 +6,7 @@
  */
 import type { PipelineContext } from '../core/context';
 import type { StepResult } from '../core/steps';
-import type { Warehouse } from './adapter';
+import { analyzeAfterLoad, emptyTableSql, sortMemorySql, type Warehouse } from './adapter';
 import path from 'node:path';
 import { OrderHeError } from '../core/errors';
 import { quotePgIdent } from '../core/identifiers';
@@ -47,16 +47,17 @@ export const coreMergeModels = (projectRoot: string) => readSqlModels(sqlPath(pr
  * Lets this transaction's sorts and hashes (ROW_NUMBER per key, GROUP BY checks) use 64 MB instead of
  * PostgreSQL's default 4 MB, which spills them to disk: on a 100k-order shop the merge and its checks went from
  * about 13 s to 7 s (measured on this 2-core machine while it was busy).
- * SET LOCAL ends with the transaction. Redshift sizes memory per queue (WLM) instead; PGlite's heap is small.
+ * SET LOCAL ends with the transaction. Where memory is sized otherwise (capabilities.sortMemory null) nothing is set.
  */
 export async function useMemoryForSorts(tx: Warehouse) {
-  if (tx.driver === 'postgres') await tx.exec(`SET LOCAL work_mem = '64MB'`);
+  const sql = sortMemorySql(tx.capabilities);
+  if (sql) await tx.exec(sql);
 }
 
 /** Creates the staging and core schemas when missing (idempotent: every file is CREATE ... IF NOT EXISTS). */
 export async function createCoreTables(db: Warehouse, projectRoot: string): Promise<void> {
   for (const m of readSqlModels(sqlPath(projectRoot, 'warehouse', 'staging'), 'staging')) await db.exec(m.sql);
-  if (db.driver === 'postgres') await makeStagingUnlogged(db);
+  if (db.capabilities.unloggedStaging) await makeStagingUnlogged(db);
   for (const m of coreDdlModels(projectRoot)) await db.exec(m.sql);
 }
 
@@ -113,10 +114,10 @@ async function mergePendingRuns(tx: Warehouse, plan: CorePlan, projectRoot: stri
   if (plan.mode === 'replace') {
     // PostgreSQL's TRUNCATE is transactional and instant (a DELETE of 8 million fact rows is not). Redshift's
     // TRUNCATE commits the open transaction, which would publish a half-built core, so Redshift DELETEs.
-    for (const table of CORE_TABLES) await tx.exec(`${tx.driver === 'redshift' ? 'DELETE FROM' : 'TRUNCATE'} ${table}`);
+    for (const table of CORE_TABLES) await tx.exec(emptyTableSql(tx.capabilities, table));
   }
   // Staging was just loaded: give the planner its real size before joining it (Redshift analyzes COPY targets itself).
-  if (tx.driver !== 'redshift') for (const t of plan.tables) await tx.exec(`ANALYZE staging.${t}`);
+  for (const t of plan.tables) await analyzeAfterLoad(tx, `staging.${t}`);
   // Several pending runs of a type 1 table may hold several versions of a key: keep the latest in staging, so the
   // merge files read staging as it is. (Customers keep every version: their merge builds SCD2 history from them.)
   for (const t of plan.tables) {
@@ -131,7 +132,7 @@ async function mergePendingRuns(tx: Warehouse, plan: CorePlan, projectRoot: stri
   }
   // Fresh statistics, or the planner guesses row counts for the checks and the mart (measured: a 10x
   // underestimate turned the funnel's join into a 2 s parallel plan). Redshift analyzes on its own.
-  if (tx.driver !== 'redshift') for (const table of CORE_TABLES) await tx.exec(`ANALYZE ${table}`);
+  for (const table of CORE_TABLES) await analyzeAfterLoad(tx, table);
   // The runs are now in core: record them, forgetting runs of lineages core no longer holds.
   if (plan.mode === 'replace') await tx.query('DELETE FROM core.loaded_runs WHERE lineage <> $1', [plan.lineage]);
   await tx.exec(`DELETE FROM core.loaded_runs USING staging.pending_runs p
@@ -156,7 +157,7 @@ export async function keepLatestVersions(tx: Warehouse, table: SourceTable): Pro
     SELECT ${columns} FROM (
       SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.${key} ORDER BY s.updated_at DESC) AS version_rank FROM ${staged} s
     ) v WHERE v.version_rank = 1`);
-  await tx.exec(`${tx.driver === 'redshift' ? 'DELETE FROM' : 'TRUNCATE'} ${staged}`);
+  await tx.exec(emptyTableSql(tx.capabilities, staged));
   await tx.exec(`INSERT INTO ${staged} (${columns}) SELECT ${columns} FROM latest_versions`);
   await tx.exec('DROP TABLE latest_versions');
 }

@@ -2,6 +2,8 @@
 export * from './adapter';
 export * from './open';
 export * from './copy-sql';
+export { POSTGRES_CAPABILITIES } from './postgres';
+export { PGLITE_CAPABILITIES } from './pglite';
 export * from './redshift';
 export * from './sql-files';
 export * from './core-tables';

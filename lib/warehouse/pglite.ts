@@ -9,6 +9,10 @@
  *
  * PGlite is one connection: while a transaction is open, every other query waits for it. Inside
  * `transaction(fn)` use only the `tx` it gives you.
+ *
+ * Capabilities: like PostgreSQL (transactional TRUNCATE, ANALYZE is ours to run) except that staging stays logged
+ * (PGlite runs in this process: there is no server crash to survive) and work_mem stays at its default (the WASM
+ * heap is small).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,8 +20,18 @@ import type { Readable } from 'node:stream';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { WarehouseConfig } from '../core/config';
 import { OrderHeError } from '../core/errors';
-import type { Warehouse } from './adapter';
+import type { Warehouse, WarehouseAdapter, WarehouseCapabilities } from './adapter';
 import { copyFromBlobSql } from './copy-sql';
+
+export const PGLITE_CAPABILITIES: WarehouseCapabilities = {
+  lakeLoad: 'stream parts',
+  transactionalTruncate: true,
+  unloggedStaging: false,
+  sortMemory: null,
+  analyzeAfterLoad: true,
+  createsDatabase: false,
+  comments: true,
+};
 
 /** Size of one COPY blob: big enough that per-statement cost vanishes, small enough to stay far from the memory limit. */
 export const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -46,7 +60,11 @@ export async function openPglite(cfg: WarehouseConfig, options: { create?: boole
 type PgliteQueryable = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
 function pgliteWarehouse(db: PGlite, where: string, chunk: number): Warehouse {
-  const outer = queryableWarehouse(db, where, chunk, (fn) => db.transaction((tx) => fn(queryableWarehouse(tx, where, chunk, null))));
+  const outer = queryableWarehouse(db, where, chunk, (fn, options) => db.transaction(async (tx) => {
+    // PGlite's transaction() sends a plain BEGIN; READ ONLY may still be set before the first query.
+    if (options?.readOnly) await tx.exec('SET TRANSACTION READ ONLY');
+    return fn(queryableWarehouse(tx, where, chunk, null));
+  }));
   return {
     ...outer,
     // One call's COPYs are all-or-nothing even outside a transaction of the caller.
@@ -56,9 +74,10 @@ function pgliteWarehouse(db: PGlite, where: string, chunk: number): Warehouse {
 }
 
 /** `begin` opens a transaction on the outer handle; inside one (begin null) a nested call just runs in it. */
-function queryableWarehouse(q: PgliteQueryable, where: string, chunk: number, begin: (<T>(fn: (tx: Warehouse) => Promise<T>) => Promise<T>) | null): Warehouse {
+function queryableWarehouse(q: PgliteQueryable, where: string, chunk: number, begin: Warehouse['transaction'] | null): Warehouse {
   const self: Warehouse = {
     driver: 'pglite',
+    capabilities: PGLITE_CAPABILITIES,
     where,
     async query<T>(sql: string, params?: unknown[]) {
       const res = await q.query<T>(sql, params as unknown[]);
@@ -78,11 +97,36 @@ function queryableWarehouse(q: PgliteQueryable, where: string, chunk: number, be
       }
       return rows;
     },
-    transaction: (fn) => (begin ? begin(fn) : fn(self)),
+    async copyRunFromManifest() {
+      throw new OrderHeError('PGlite does not read the lake itself.', 'Stream each part with copyCsvFromStream (capabilities.lakeLoad is "stream parts").');
+    },
+    transaction: (fn, options) => (begin ? begin(fn, options) : fn(self)),
     close: async () => {},
   };
   return self;
 }
+
+export const pgliteAdapter: WarehouseAdapter = {
+  driver: 'pglite',
+  capabilities: PGLITE_CAPABILITIES,
+  open: (cfg, options) => openPglite(cfg, options),
+  /** Doctor: opens (creating when new) the folder and asks its version. */
+  async check(cfg) {
+    const w = await openPglite(cfg, { create: true });
+    try {
+      const [row] = await w.query<{ version: string }>('SELECT version() AS version');
+      return `PGlite in ${cfg.dir}: ${row.version.split(' on ')[0]}`;
+    } finally {
+      await w.close();
+    }
+  },
+  extraChecks: () => [],
+  describeStorage: (cfg) => `PGlite files in ${cfg.dir}`,
+  async drop(cfg, log) {
+    fs.rmSync(cfg.dir, { recursive: true, force: true });
+    log(`removed PGlite files in ${cfg.dir}`);
+  },
+};
 
 /**
  * Cuts a CSV byte stream into Blobs of at least `size` bytes that each end at a record boundary: a LF outside

@@ -5,20 +5,20 @@
  * holds none of that lineage for a table (first load, or the shop was regenerated), loading starts at the
  * lineage's latest full run: older runs are already inside it.
  *
- * How (PostgreSQL, PGlite): each part is streamed GetObject → sha256 check → gunzip → COPY ... FROM STDIN; no temp
- * file, no whole part in memory. Redshift instead runs one COPY ... MANIFEST per run and reads S3 itself.
+ * How depends on the warehouse's capabilities.lakeLoad. 'stream parts' (PostgreSQL, PGlite): each part is streamed
+ * GetObject → sha256 check → gunzip → COPY ... FROM STDIN; no temp file, no whole part in memory. 'copy manifest'
+ * (Redshift): one COPY ... MANIFEST per run, and the warehouse reads S3 itself.
  * Each run's COPY count must equal its manifest's record_count, or everything rolls back and staging stays as it was.
  * staging.pending_runs then names exactly the runs in staging; buildCore merges them and records them in core.loaded_runs.
  */
 import type { PipelineContext } from '../core/context';
 import type { StepResult } from '../core/steps';
-import type { Warehouse } from './adapter';
+import { emptyTableSql, type Warehouse } from './adapter';
 import { OrderHeError } from '../core/errors';
 import { columnNames } from '../core/tables';
 import { SOURCE_TABLES, type CopyManifest, type PartRecord, type RunRecord, type SourceTable } from '../lake/format';
 import { listRuns, openPartStream, readExtractState, readManifest, readRunRecord, type LakeHandle, type LakeRun } from '../lake/read';
 import { createCoreTables } from './core-merge';
-import { REDSHIFT_LAST_COPY_COUNT_SQL, redshiftCopyErrorFor, redshiftCopySql } from './redshift';
 import { quoteTableName } from './copy-sql';
 
 /** One lake run the load will COPY, with what its manifest promises. */
@@ -107,21 +107,15 @@ function runToLoad(run: LakeRun, record: RunRecord, manifest: CopyManifest): Run
 }
 
 /**
- * Streams every part of one run into staging.<table> (PostgreSQL, PGlite) or runs its COPY ... MANIFEST (Redshift).
- * Returns the rows COPY reported; throws when that differs from the manifest. Call it inside a transaction.
+ * Streams every part of one run into staging.<table>, or has the warehouse COPY the run through its manifest
+ * (capabilities.lakeLoad). Returns the rows COPY reported; throws when that differs from the manifest.
+ * Call it inside a transaction. `region` is the bucket's (lake.region), for a warehouse that reads S3 itself.
  */
-export async function copyRunIntoStaging(tx: Warehouse, lake: LakeHandle, run: RunToLoad, options: { iamRole?: string; region?: string; onRows?: (rows: number) => void } = {}): Promise<number> {
+export async function copyRunIntoStaging(tx: Warehouse, lake: LakeHandle, run: RunToLoad, options: { region?: string; onRows?: (rows: number) => void } = {}): Promise<number> {
   const table = `staging.${run.table}`;
   let copied = 0;
-  if (tx.driver === 'redshift') {
-    const where = { bucket: lake.bucket, manifestKey: run.manifestKey, iamRole: options.iamRole ?? '' };
-    try {
-      await tx.exec(redshiftCopySql({ table, columns: run.columns, bucket: lake.bucket, manifestKey: run.manifestKey, iamRole: options.iamRole ?? '', region: options.region ?? '' }));
-    } catch (err) {
-      throw redshiftCopyErrorFor(err, where);
-    }
-    const [row] = await tx.query<{ n: string | number }>(REDSHIFT_LAST_COPY_COUNT_SQL);
-    copied = Number(row.n);
+  if (tx.capabilities.lakeLoad === 'copy manifest') {
+    copied = await tx.copyRunFromManifest({ table, columns: run.columns, bucket: lake.bucket, region: options.region ?? '', manifestKey: run.manifestKey });
     options.onRows?.(copied);
   } else {
     for (const part of run.parts) {
@@ -159,12 +153,9 @@ function inRun(run: RunToLoad, err: unknown, partKey?: string): Error {
   return new OrderHeError(`${what}: ${e.message ?? String(err)}`, 'Check that staging matches the lake\'s columns (sql/warehouse/staging/) and that the warehouse is reachable (npm run doctor).', { cause: err });
 }
 
-/** Empties staging. DELETE, not TRUNCATE, on Redshift: its TRUNCATE commits the open transaction. */
+/** Empties staging inside the load's transaction (TRUNCATE or DELETE: see capabilities.transactionalTruncate). */
 async function emptyStaging(tx: Warehouse) {
-  for (const t of [...SOURCE_TABLES, 'pending_runs']) {
-    const name = quoteTableName(`staging.${t}`);
-    await tx.exec(tx.driver === 'redshift' ? `DELETE FROM ${name}` : `TRUNCATE ${name}`);
-  }
+  for (const t of [...SOURCE_TABLES, 'pending_runs']) await tx.exec(emptyTableSql(tx.capabilities, quoteTableName(`staging.${t}`)));
 }
 
 /** Step 4a: COPY the lake runs not yet in core into staging.* and record them in staging.pending_runs. */
@@ -183,7 +174,7 @@ export async function loadLakeIntoStaging(ctx: PipelineContext): Promise<StepRes
     await emptyStaging(tx);
     for (const run of plan.runs) {
       const rows = await copyRunIntoStaging(tx, lake, run, {
-        iamRole: ctx.config.warehouse.iamRole, region: ctx.config.lake.region,
+        region: ctx.config.lake.region,
         onRows: (n) => ctx.progress('warehouse', (done += n), plan.totalRows, 'rows'),
       });
       await tx.query('INSERT INTO staging.pending_runs (table_name, run_id, lineage, kind, record_count) VALUES ($1, $2, $3, $4, $5)',
