@@ -58,7 +58,7 @@ export function orderByDependencies(models: SqlModel[], schema: string): SqlMode
   for (const m of models) {
     for (const ref of m.reads) {
       if (ref.startsWith(`${schema}.`) && !byName.has(ref)) {
-        throw new OrderHeError(`${path.basename(m.file)} reads ${ref} (its depends_on), but no file makes that table.`, `Add ${sqlPath('', schema, ref.split('.')[1])}.sql, or fix depends_on in ${m.declared?.file ?? path.basename(m.file)}.`);
+        throw new OrderHeError(`${path.basename(m.file)} reads ${ref} (its depends_on), but no file makes that table.`, `Add ${ref.split('.')[1]}.sql and .yml beside ${path.basename(m.file)}, or fix depends_on in ${m.declared?.file ?? path.basename(m.file)}.`);
       }
     }
   }

@@ -8,6 +8,6 @@ CREATE TABLE IF NOT EXISTS core.test_results (
   status     VARCHAR(8)     NOT NULL,   -- pass | fail | skip
   expected   VARCHAR(256),
   actual     VARCHAR(256),
-  detail     VARCHAR(1024)  NOT NULL,
+  detail     VARCHAR(4096)  NOT NULL,   -- Redshift counts bytes: 1,000 characters of up to 4 bytes
   tested_at  TIMESTAMPTZ    NOT NULL
 );
