@@ -135,6 +135,36 @@ test('dragging a date range recomputes the KPI tiles, and clicking a category fi
   }
 });
 
+test('the dashboard step writes catalog.html beside it: every mart table, its tests with their last result, and the lineage from the source', async () => {
+  const file = path.join(env.dataDir, 'out', 'catalog.html');
+  assert.equal(result.detail!.catalog, file);
+  const catalog = fs.readFileSync(file, 'utf8');
+  const mart = await listMartExportTables(await ctx.warehouse());
+  for (const t of mart) assert.match(catalog, new RegExp(`<h2>[^<]*<span[^>]*></span>mart\\.${t.table}</h2>`), `catalog names mart.${t.table}`);
+  assert.match(catalog, /<svg class="lineage"/);
+  for (const node of ['source.orders', 'lake.orders', 'staging.orders', 'core.fct_orders', 'mart.daily_sales']) assert.match(catalog, new RegExp(`>${node.replace('.', '\\.')}</text>`), `lineage draws ${node}`);
+  assert.match(catalog, /reconcile: revenue = core order revenue<\/td><td>[^<]*<\/td><td class="pass"/, 'a mart reconcile shows its last result');
+  assert.match(catalog, /unique\(order_id\)<\/td><td><\/td><td class="pass"/, 'a core test shows its last result');
+  assert.doesNotMatch(catalog, /class="fail"/);
+  // Nothing loaded from anywhere: no src, no stylesheet link, no url(), no http(s) address at all.
+  assert.match(catalog, /Content-Security-Policy" content="default-src 'none'/);
+  assert.doesNotMatch(catalog, /<script/i);
+  assert.doesNotMatch(catalog, /\ssrc=|<link[^>]+href=|@import|url\(/i);
+  assert.doesNotMatch(catalog, /https?:\/\//i);
+
+  const page = await browser.newPage();
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  try {
+    await page.goto(`file://${file}`);
+    assert.equal(await page.locator('section').count() >= 25, true);
+    assert.deepEqual(requests, [`file://${file}`], 'only the file itself');
+    await page.screenshot({ path: path.join(ARTEFACTS, 'catalog.png'), fullPage: false });
+  } finally {
+    await page.close();
+  }
+});
+
 test('without a mart the dashboard step says which table is missing and how to build it', async () => {
   const other = testEnv('dashboard_empty');
   const c = other.open();

@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildCore, countCore, createCoreTables } from '../lib/warehouse/core-merge';
-import { buildMart } from '../lib/mart/build';
-import { orderByDependencies, sqlReferences } from '../lib/warehouse/sql-files';
+import { buildMart, martBuildStatement, martModels } from '../lib/mart/build';
+import { orderByDependencies, type SqlModel } from '../lib/warehouse/sql-files';
 import { openPipeline } from '../lib/pipeline';
 import { lineageGraph, lineageText, listMartTables, modelLineage, queryMart } from '../lib/mart/query';
 import { runPipeline } from '../lib/pipeline';
@@ -219,7 +219,8 @@ test('a mart model that fails leaves the published mart as it was', async () => 
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-mart-'));
   try {
     fs.cpSync(path.join(ROOT, 'sql'), path.join(root, 'sql'), { recursive: true });
-    fs.writeFileSync(path.join(root, 'sql/mart/broken_model.sql'), '-- mart.broken_model: reads a column that does not exist.\nSELECT no_such_column FROM mart.daily_sales\n');
+    fs.writeFileSync(path.join(root, 'sql/mart/broken_model.sql'), '-- mart.broken_model: reads a column that does not exist.\nSELECT no_such_column FROM daily_sales\n');
+    fs.writeFileSync(path.join(root, 'sql/mart/broken_model.yml'), 'description: Broken on purpose.\ngrain: none\ndepends_on: [mart.daily_sales]\ncolumns:\n  - { name: no_such_column, description: Missing. }\n');
     const broken = openPipeline({ config: { ...env.config, projectRoot: root } });
     try {
       await assert.rejects(buildMart(broken), (err: Error) => {
@@ -240,7 +241,8 @@ test('the mart lists its tables with grain, columns and rows, and answers read-o
   const tables = await listMartTables(ctx);
   assert.deepEqual(tables.map((t) => t.table).sort(), MART_TABLES.map((t) => `mart.${t}`).sort());
   const daily = tables.find((t) => t.table === 'mart.daily_sales')!;
-  assert.match(daily.grain, /sales per UTC day/);
+  assert.match(daily.grain, /one row per UTC day/);
+  assert.match(daily.description, /Sales per UTC day/);
   assert.ok(daily.columns.includes('average_order_value'));
   assert.equal(daily.file, 'sql/mart/daily_sales.sql');
   assert.ok(daily.rows > 0);
@@ -279,13 +281,21 @@ test('a mart whose numbers do not add up to core is not published', async () => 
   assert.deepEqual(await one('SELECT SUM(revenue) AS revenue FROM mart.daily_sales'), revenueBefore);
 });
 
-test('model files are ordered by the tables they read, and a circle is refused', () => {
-  const model = (name: string, sql: string) => ({ name, file: `/x/${name}.sql`, sql, header: '', reads: sqlReferences(sql).filter((r) => r !== `mart.${name}`) });
-  assert.deepEqual(sqlReferences('-- reads mart.not_this\nSELECT * FROM core.fct_orders o JOIN Mart.Daily_Sales d ON true'), ['core.fct_orders', 'mart.daily_sales']);
-  const ordered = orderByDependencies([model('c', 'SELECT * FROM mart.b'), model('b', 'SELECT * FROM mart.a'), model('a', 'SELECT 1 FROM core.x')], 'mart');
+test('model files are ordered by the tables their YAML says they read, and a circle or a missing model is refused', () => {
+  const model = (name: string, reads: string[]): SqlModel => ({ name, file: `/x/${name}.sql`, sql: 'SELECT 1', header: '', reads });
+  const ordered = orderByDependencies([model('c', ['mart.b']), model('b', ['mart.a']), model('a', ['core.x'])], 'mart');
   assert.deepEqual(ordered.map((m) => m.name), ['a', 'b', 'c']);
-  assert.throws(() => orderByDependencies([model('a', 'SELECT * FROM mart.b'), model('b', 'SELECT * FROM mart.a')], 'mart'), /in a circle: a → b → a/);
-  assert.throws(() => orderByDependencies([model('a', 'SELECT * FROM mart.nope')], 'mart'), /reads mart\.nope, but no file makes that table/);
+  assert.throws(() => orderByDependencies([model('a', ['mart.b']), model('b', ['mart.a'])], 'mart'), /in a circle: mart\.a → mart\.b → mart\.a/);
+  assert.throws(() => orderByDependencies([model('a', ['mart.nope'])], 'mart'), /reads mart\.nope \(its depends_on\), but no file makes that table/);
+});
+
+test('a mart model reads other mart tables unqualified: the build statement is its SELECT as written', () => {
+  const monthly = martModels(ROOT).find((m) => m.name === 'monthly_sales')!;
+  assert.match(monthly.sql, /FROM daily_sales\b/);
+  assert.deepEqual(monthly.reads, ['mart.daily_sales']);
+  const statement = martBuildStatement(monthly);
+  assert.ok(statement.endsWith(monthly.sql.trim().replace(/;\s*$/, '')), 'the SQL text is not rewritten');
+  assert.match(statement, /^CREATE TABLE "mart_build"\."monthly_sales" AS\n/);
 });
 
 // The whole chain through the real steps: generated shop → MySQL → lake → COPY into staging → core → mart.
@@ -300,6 +310,24 @@ async function warehouseEqualsSource(c: PipelineContext) {
   return core;
 }
 
+/** The YAML's descriptions reached the warehouse: pg_description holds a non-empty comment for each table and column. */
+async function everyCoreAndMartTableAndColumnHasAComment(wh: Warehouse) {
+  const tables = await wh.query<{ name: string; comment: string | null }>(
+    `SELECT n.nspname || '.' || c.relname AS name, obj_description(c.oid, 'pg_class') AS comment
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname IN ('core', 'mart') AND c.relkind = 'r' ORDER BY 1`);
+  assert.ok(tables.length >= 7 + 9, `core and mart tables: ${tables.map((t) => t.name).join(', ')}`);
+  assert.deepEqual(tables.filter((t) => !t.comment?.trim()).map((t) => t.name), [], 'tables without a comment');
+  const columns = await wh.query<{ name: string; comment: string | null }>(
+    `SELECT n.nspname || '.' || c.relname || '.' || a.attname AS name, col_description(c.oid, a.attnum) AS comment
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid
+      WHERE n.nspname IN ('core', 'mart') AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1`);
+  assert.ok(columns.length > 150);
+  assert.deepEqual(columns.filter((t) => !t.comment?.trim()).map((t) => t.name), [], 'columns without a comment');
+  const [revenue] = await wh.query<{ comment: string }>(`SELECT col_description('mart.category_month'::regclass, a.attnum) AS comment FROM pg_attribute a WHERE a.attrelid = 'mart.category_month'::regclass AND a.attname = 'revenue'`);
+  assert.match(revenue.comment, /^Line revenue/);
+}
+
 for (const profile of ['local', 'embedded'] as const) {
   test(`through the real pipeline (${profile} profile): the warehouse equals the source after a full load, a rerun, an append and a new seed`, async () => {
     const e2e = testEnv(`models_e2e_${profile}`, profile);
@@ -309,6 +337,7 @@ for (const profile of ['local', 'embedded'] as const) {
       await runPipeline(c, options, [...STEPS_TO_MART]);
       const first = await warehouseEqualsSource(c);
       const wh = await c.warehouse();
+      await everyCoreAndMartTableAndColumnHasAComment(wh);
       assert.deepEqual(await wh.query('SELECT order_id FROM core.fct_orders GROUP BY order_id HAVING COUNT(*) > 1'), []);
       const mart = await listMartTables(c);
       assert.ok(mart.filter((t) => t.rows > 0).length >= 6);
@@ -337,9 +366,11 @@ for (const profile of ['local', 'embedded'] as const) {
   });
 }
 
-test('the lineage drawing puts every table to the right of the tables it reads', () => {
+test('the lineage drawing puts every table to the right of the tables it reads, from the source tables on', () => {
   const graph = lineageGraph(modelLineage(ROOT));
-  assert.ok(graph.nodes.some((n) => n.table === 'staging.orders' && n.depth === 0));
+  assert.ok(graph.nodes.some((n) => n.table === 'source.orders' && n.depth === 0));
+  assert.ok(graph.nodes.some((n) => n.table === 'lake.orders' && n.depth === 1));
+  assert.ok(graph.nodes.some((n) => n.table === 'staging.orders' && n.depth === 2));
   for (const e of graph.edges) assert.ok(e.x < e.x2, `${e.from} → ${e.to}`);
   assert.equal(new Set(graph.nodes.map((n) => n.table)).size, graph.nodes.length);
 });

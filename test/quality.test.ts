@@ -30,14 +30,16 @@ const shop = smallShop({ seed: 5, orders: 150 });
 const stage = (batch: Shop, kind: 'full' | 'incremental', runId: string) =>
   stageRuns(db, batch, { lineage: 'lineage-q', kind, runId, projectRoot: ROOT });
 
-/** Runs buildCore expecting a QualityError; returns its failed checks. */
-async function failedChecks(): Promise<QualityCheck[]> {
+/** Runs buildCore expecting a QualityError; returns it. */
+async function failedMerge(): Promise<QualityError> {
   const err = await buildCore(ctx).then(() => null, (e: unknown) => e);
   assert.ok(err instanceof QualityError, `expected a QualityError, got ${String(err)}`);
   assert.match(err.message, /nothing was committed/);
   assert.ok(err.fix);
-  return err.checks.filter((c) => c.status === 'fail');
+  return err;
 }
+/** Runs buildCore expecting a QualityError; returns its failed checks. */
+const failedChecks = async (): Promise<QualityCheck[]> => (await failedMerge()).checks.filter((c) => c.status === 'fail');
 
 test('money compares as exact text whatever the driver returned', () => {
   assert.equal(moneyText('12.5'), '12.50');
@@ -80,7 +82,7 @@ test('an order item whose order is missing fails the foreign-key check; core and
   batch.order_items.push({ ...batch.order_items[0], order_item_id: 888_888, order_id: 777_777 });
   await stage(batch, 'incremental', 'run-3');
   const failed = await failedChecks();
-  assert.deepEqual(failed.map((c) => [c.check, c.table, c.actual]), [['order_id → core.fct_orders', 'core.fct_order_items', 1]]);
+  assert.deepEqual(failed.map((c) => [c.check, c.table, c.actual]), [['relationships(order_id → core.fct_orders.order_id)', 'core.fct_order_items', 1]]);
   assert.deepEqual(await countCore(db), before);
   // The pipeline stops at the failed merge, so the mart it published last is what readers still see.
   assert.deepEqual(await martRevenue(), martBefore);
@@ -91,10 +93,36 @@ test('an unknown order status fails the accepted-values check and names the valu
   const batch = nextBatch(shop, { newOrders: 10 });
   batch.orders[0] = { ...batch.orders[0], status: 'lost' };
   await stage(batch, 'incremental', 'run-4');
-  const failed = await failedChecks();
-  assert.equal(failed.length, 1);
-  assert.equal(failed[0].check, 'accepted status values');
+  const err = await failedMerge();
+  const failed = err.checks.filter((c) => c.status === 'fail');
+  assert.deepEqual(failed.map((c) => [c.table, c.check]), [['core.fct_orders', 'accepted_values(status)']]);
   assert.match(failed[0].detail, /"lost" ×1/);
+  assert.match(failed[0].detail, /registry orders\.status/);
+  assert.match(err.message, /core\.fct_orders: accepted_values\(status\)/);
+  assert.deepEqual(await countCore(db), before);
+});
+
+test('a duplicate key fails the unique test and names its model and test', async () => {
+  const before = await countCore(db);
+  const batch = nextBatch(shop, { newOrders: 10 });
+  // One extract holding the same payment twice: the merge inserts both, nothing but the key test notices.
+  batch.payments.push({ ...batch.payments[0] });
+  await stage(batch, 'incremental', 'run-dup');
+  const err = await failedMerge();
+  assert.deepEqual(err.checks.filter((c) => c.status === 'fail').map((c) => [c.table, c.check, c.actual]), [['core.fct_payments', 'unique(payment_id)', 1]]);
+  assert.match(err.message, /core\.fct_payments: unique\(payment_id\)/);
+  assert.deepEqual(await countCore(db), before);
+});
+
+test('a NULL reference fails the not_null test and names its model and test', async () => {
+  const before = await countCore(db);
+  const batch = nextBatch(shop, { newOrders: 10 });
+  // An order of a customer core has never seen: the merge finds no customer version, so customer_key is NULL.
+  batch.orders[0] = { ...batch.orders[0], customer_id: 424_242 };
+  await stage(batch, 'incremental', 'run-null');
+  const err = await failedMerge();
+  assert.deepEqual(err.checks.filter((c) => c.status === 'fail').map((c) => [c.table, c.check, c.actual]), [['core.fct_orders', 'not_null(customer_key)', 1]]);
+  assert.match(err.message, /core\.fct_orders: not_null\(customer_key\)/);
   assert.deepEqual(await countCore(db), before);
 });
 
@@ -158,4 +186,22 @@ test('a merge that loses rows is caught by the staging ↔ core reconciliation a
     fs.rmSync(root, { recursive: true, force: true });
   }
   assert.deepEqual(await countCore(db), before);
+});
+
+test('an order revenue the mart loses fails the mart build, naming the mart model and its reconcile test; the published mart stays', async () => {
+  await buildMart(ctx);
+  const martBefore = await martRevenue();
+  // A sale dated one day after the last day of core.dim_date: daily_sales (one row per dim_date day) cannot hold it.
+  const [order] = await db.query<{ order_id: string; order_date: string }>('SELECT order_id, CAST(order_date AS VARCHAR(10)) AS order_date FROM core.fct_orders WHERE is_sale ORDER BY order_id LIMIT 1');
+  await db.query(`UPDATE core.fct_orders SET order_date = (SELECT MAX(date_key) FROM core.dim_date) + 1 WHERE order_id = $1`, [order.order_id]);
+  try {
+    const err = await buildMart(ctx).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof QualityError, `expected a QualityError, got ${String(err)}`);
+    const failed = err.checks.filter((c) => c.status === 'fail').map((c) => `${c.table}: ${c.check}`);
+    assert.deepEqual(failed, ['mart.daily_sales: reconcile: orders = core orders', 'mart.daily_sales: reconcile: revenue = core order revenue', 'mart.monthly_sales: reconcile: revenue = core order revenue']);
+    assert.match(err.message, /mart\.daily_sales: reconcile: revenue = core order revenue: expected \d+\.\d\d, got \d+\.\d\d/);
+    assert.deepEqual(await martRevenue(), martBefore);
+  } finally {
+    await db.query('UPDATE core.fct_orders SET order_date = $2 WHERE order_id = $1', [order.order_id, order.order_date]);
+  }
 });

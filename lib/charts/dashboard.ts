@@ -1,7 +1,8 @@
 /**
  * Step 6: the dashboard. It replaces the original project's Looker Studio step (which could not connect to
  * the warehouse and fell back to uploading CSVs): one HTML file that opens offline, plus the mart as CSVs
- * for any BI tool. Both land in <dataDir>/out/.
+ * for any BI tool, and the model catalog (catalog.html: every model's description, columns, tests and their last
+ * results, and the lineage). All land in <dataDir>/out/.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import type { StepResult } from '../core/steps';
 import { readDashboardData, dashboardViews, type DashboardData } from './views';
 import { dashboardHtml, type KpiDay } from './page';
 import { exportMartTables } from '../mart/export';
+import { buildCatalogHtml } from './catalog';
 
 /** Where the dashboard and the CSV exports go. */
 export function dashboardOutputDir(ctx: PipelineContext): string {
@@ -27,7 +29,13 @@ function kpiDays(data: DashboardData): KpiDay[] {
   }));
 }
 
-/** Step 6: write data/out/dashboard.html and the mart CSV exports. */
+/** Write then rename, so a browser left open on the old file never reads half a page. */
+function writeAtomically(file: string, text: string) {
+  fs.writeFileSync(`${file}.tmp`, text);
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+/** Step 6: write data/out/dashboard.html, data/out/catalog.html and the mart CSV exports. */
 export async function writeDashboard(ctx: PipelineContext): Promise<StepResult> {
   const wh = await ctx.warehouse();
   const out = dashboardOutputDir(ctx);
@@ -45,15 +53,16 @@ export async function writeDashboard(ctx: PipelineContext): Promise<StepResult> 
     generatedAt: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
   });
   const file = path.join(out, 'dashboard.html');
-  // Write then rename, so a browser left open on the old file never reads half a page.
-  fs.writeFileSync(`${file}.tmp`, html);
-  fs.renameSync(`${file}.tmp`, file);
+  writeAtomically(file, html);
+  const catalog = path.join(out, 'catalog.html');
+  const catalogPage = await buildCatalogHtml(wh, ctx.config.projectRoot);
+  writeAtomically(catalog, catalogPage);
 
   const exports = await exportMartTables(wh, out);
   ctx.progress('dashboard', exports.length, exports.length, 'tables exported');
   return {
     rows: exports.reduce((n, e) => n + e.rows, 0),
-    detail: { dashboard: file, bytes: Buffer.byteLength(html), csv: Object.fromEntries(exports.map((e) => [e.table, e.rows])) },
+    detail: { dashboard: file, bytes: Buffer.byteLength(html), catalog, catalogBytes: Buffer.byteLength(catalogPage), csv: Object.fromEntries(exports.map((e) => [e.table, e.rows])) },
   };
 }
 

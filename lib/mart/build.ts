@@ -9,18 +9,28 @@ import { OrderHeError } from '../core/errors';
 import { quotePgIdent } from '../core/identifiers';
 import type { Warehouse } from '../warehouse/adapter';
 import { orderByDependencies, readSqlModels, sqlPath, type SqlModel } from '../warehouse/sql-files';
-import { useMemoryForSorts } from '../warehouse/core-merge';
-import { assertQuality, qualitySummary, reconcileMartWithCore } from '../quality/checks';
+import { coreDdlModels, useMemoryForSorts } from '../warehouse/core-merge';
+import { assertQuality, checkMart, qualitySummary } from '../quality/checks';
+import { loadDeclaredModels, type DeclaredModel } from '../quality/declared-models';
+import { commentOnModels, recordTestResults } from '../quality/warehouse-docs';
 
-/** The mart models (sql/mart/*.sql, one SELECT per file named for its table), in build order: each after the mart tables it reads. */
-export const martModels = (projectRoot: string) => orderByDependencies(readSqlModels(sqlPath(projectRoot, 'mart'), 'mart'), 'mart');
+/**
+ * The mart models (sql/mart/*.sql, one SELECT per file named for its table, NAME.yml beside it), in build order:
+ * each after the mart tables its YAML's depends_on names.
+ */
+export const martModels = (projectRoot: string, declared: readonly DeclaredModel[] = loadDeclaredModels(projectRoot)) =>
+  orderByDependencies(readSqlModels(sqlPath(projectRoot, 'mart'), 'mart', declared), 'mart');
 
 const BUILD_SCHEMA = 'mart_build';
 
-/** The statement that builds one mart table into the build schema: its references to mart.* point there too. */
+/**
+ * The statement that builds one mart table into the build schema. The model's SELECT runs as written: it names
+ * other mart tables unqualified (`FROM daily_sales`), and the build's search_path finds them in the build schema.
+ */
 export function martBuildStatement(m: SqlModel, schema = BUILD_SCHEMA): string {
+  // Only a trailing semicolon goes: CREATE TABLE ... AS takes one SELECT.
   const select = m.sql.trim().replace(/;\s*$/, '');
-  return `CREATE TABLE ${quotePgIdent(schema, 'schema')}.${quotePgIdent(m.name, `sql/mart file name`)} AS\n${select.replace(/\bmart\./gi, `${schema}.`)}`;
+  return `CREATE TABLE ${quotePgIdent(schema, 'schema')}.${quotePgIdent(m.name, `sql/mart file name`)} AS\n${select}`;
 }
 
 /**
@@ -31,15 +41,21 @@ export function martBuildStatement(m: SqlModel, schema = BUILD_SCHEMA): string {
  */
 export async function buildMart(ctx: PipelineContext): Promise<StepResult> {
   const db = await ctx.warehouse();
-  const models = martModels(ctx.config.projectRoot);
+  const declared = loadDeclaredModels(ctx.config.projectRoot);
+  const models = martModels(ctx.config.projectRoot, declared);
   const [core] = await db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'core' AND table_name = 'fct_orders'`);
   if (Number(core.n) === 0) {
     throw new OrderHeError('The mart is built from core, and the warehouse has no core tables yet.', 'Load the warehouse first: npm run pipeline -- --until warehouse (or run notebook 05).');
   }
   return db.transaction(async (tx) => {
     await useMemoryForSorts(tx);
+    // Where the build records its test results (a warehouse merged before the table existed lacks it).
+    for (const ddl of coreDdlModels(ctx.config.projectRoot).filter((m) => m.name === 'test_results')) await tx.exec(ddl.sql);
     await tx.exec(`DROP SCHEMA IF EXISTS ${BUILD_SCHEMA} CASCADE`);
     await tx.exec(`CREATE SCHEMA ${BUILD_SCHEMA}`);
+    // Unqualified names in the mart SQL resolve to the build schema, for this transaction only (SET LOCAL: PostgreSQL,
+    // PGlite and Redshift alike). core.* stays qualified in the SQL, so nothing else moves.
+    await tx.exec(`SET LOCAL search_path TO ${BUILD_SCHEMA}`);
     const tables: Record<string, number> = {};
     let rows = 0;
     for (const m of models) {
@@ -54,8 +70,12 @@ export async function buildMart(ctx: PipelineContext): Promise<StepResult> {
       rows += tables[m.name];
       ctx.progress('mart', Object.keys(tables).length, models.length, 'tables');
     }
-    const checks = await reconcileMartWithCore(tx, BUILD_SCHEMA);
+    const placement = { mart: BUILD_SCHEMA };
+    const checks = await checkMart(tx, ctx.config.projectRoot, placement);
     assertQuality('mart build', checks, 'npm run pipeline -- --from mart');
+    // Descriptions and results before the swap: they publish with the tables (a comment follows its table through RENAME).
+    await commentOnModels(tx, declared.filter((m) => m.layer === 'mart'), placement);
+    await recordTestResults(tx, 'mart build', checks);
     await tx.exec('DROP SCHEMA IF EXISTS mart CASCADE');
     await tx.exec(`ALTER SCHEMA ${BUILD_SCHEMA} RENAME TO mart`);
     return { rows, detail: { tables, order: models.map((m) => m.name), quality: { ...qualitySummary(checks), notPassed: checks.filter((c) => c.status !== 'pass') } } };

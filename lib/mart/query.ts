@@ -1,16 +1,22 @@
 /**
  * Reading the mart: what tables it has (with their grain, columns and row counts), ad-hoc queries with bound
- * parameters, and the lineage of every model from staging to mart, read from the SQL files themselves.
+ * parameters, and the lineage of every model from the source tables to the mart, read from the models' YAML
+ * (depends_on), not from their SQL text.
  */
+import path from 'node:path';
 import type { PipelineContext } from '../core/context';
 import { OrderHeError } from '../core/errors';
+import { SOURCE_TABLES } from '../core/tables';
+import { loadDeclaredModels } from '../quality/declared-models';
 import { coreMergeModels } from '../warehouse/core-merge';
 import { martModels } from './build';
 
 export interface MartTableInfo {
   table: string;
-  /** The file's first header line: what one row is. */
+  /** What one row is (the model's YAML `grain`). */
   grain: string;
+  /** What the table holds (the model's YAML `description`). */
+  description: string;
   rows: number;
   columns: string[];
   /** The model file, relative to the project. */
@@ -19,7 +25,7 @@ export interface MartTableInfo {
 
 const relative = (ctx: PipelineContext, file: string) => file.slice(ctx.config.projectRoot.length + 1);
 
-/** The published mart tables in build order, with grain (from the SQL file's header), columns and row counts. */
+/** The published mart tables in build order, with grain and description (from NAME.yml), columns and row counts. */
 export async function listMartTables(ctx: PipelineContext): Promise<MartTableInfo[]> {
   const db = await ctx.warehouse();
   const columns = await db.query<{ table_name: string; column_name: string }>(
@@ -31,8 +37,7 @@ export async function listMartTables(ctx: PipelineContext): Promise<MartTableInf
     if (cols.length === 0) continue; // a model added after the last build
     // The name is a mart model's file name, already checked as a plain identifier by the build.
     const [count] = await db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM mart."${m.name}"`);
-    const grain = m.header.split('\n')[0].replace(/^mart\.[a-z0-9_]+:\s*/i, '');
-    out.push({ table: `mart.${m.name}`, grain, rows: Number(count.n), columns: cols, file: relative(ctx, m.file) });
+    out.push({ table: `mart.${m.name}`, grain: m.declared!.grain, description: m.declared!.description, rows: Number(count.n), columns: cols, file: relative(ctx, m.file) });
   }
   return out;
 }
@@ -48,19 +53,33 @@ export async function queryMart<T = Record<string, unknown>>(ctx: PipelineContex
 }
 
 export interface ModelLineage {
-  /** The table the model makes: `core.fct_orders`, `mart.daily_sales`. */
+  /** The table the model makes: `core.fct_orders`, `mart.daily_sales`; `lake.orders` for a lake table. */
   model: string;
-  /** The tables it reads, from its SQL. */
+  /** The tables it reads: its YAML's depends_on (`source.orders` for a lake table). */
   reads: string[];
+  /** What builds it, relative to the project: the merge or mart SQL, the staging DDL, the lake's extract. */
   file: string;
 }
 
-/** Every model from staging to mart, in the order the pipeline builds them, each with the tables it reads. */
+/**
+ * Every model from the source tables through the lake, staging and core to the mart, in build order, each with
+ * the tables it reads as its YAML declares them. Bookkeeping tables (core.loaded_runs, ...) read nothing and
+ * feed nothing, so they are left out.
+ */
 export function modelLineage(projectRoot: string): ModelLineage[] {
-  const rel = (f: string) => f.slice(projectRoot.length + 1);
+  const declared = loadDeclaredModels(projectRoot);
+  const rel = (f: string) => path.relative(projectRoot, f);
+  const read = new Set(declared.flatMap((m) => m.dependsOn));
+  const inLineage = (name: string, reads: readonly string[]) => reads.length > 0 || read.has(name);
+  const lake = SOURCE_TABLES.filter((t) => read.has(`lake.${t}`))
+    .map((t) => ({ model: `lake.${t}`, reads: [`source.${t}`], file: 'lib/lake/extract.ts' }));
+  const staging = declared.filter((m) => m.layer === 'staging' && inLineage(m.name, m.dependsOn))
+    .map((m) => ({ model: m.name, reads: m.dependsOn, file: m.sqlFile }));
   return [
-    ...coreMergeModels(projectRoot).map((m) => ({ model: `core.${m.name}`, reads: m.reads, file: rel(m.file) })),
-    ...martModels(projectRoot).map((m) => ({ model: `mart.${m.name}`, reads: m.reads, file: rel(m.file) })),
+    ...lake,
+    ...staging,
+    ...coreMergeModels(projectRoot, declared).map((m) => ({ model: `core.${m.name}`, reads: m.reads, file: rel(m.file) })),
+    ...martModels(projectRoot, declared).map((m) => ({ model: `mart.${m.name}`, reads: m.reads, file: rel(m.file) })),
   ];
 }
 
@@ -73,7 +92,7 @@ export function lineageText(lineage: ModelLineage[]): string {
 export interface LineageNode {
   table: string;
   schema: string;
-  /** Column of the drawing: 0 for staging, then one more than the deepest table it reads. */
+  /** Column of the drawing: 0 for a source table, then one more than the deepest table it reads. */
   depth: number;
   /** Position in its column, 0..1 from the top. */
   y: number;
@@ -82,7 +101,8 @@ export interface LineageEdge { from: string; to: string; x: number; y: number; x
 
 /**
  * The lineage laid out for a drawing: each table one column to the right of everything it reads, tables of a
- * column spread top to bottom, one edge per read. Plain data; notebook 06 draws it with a vega-lite chart.
+ * column spread top to bottom, one edge per read. Plain data; notebook 06 draws it with a vega-lite chart, the
+ * catalog page (lib/charts/catalog.ts) as inline SVG.
  */
 export function lineageGraph(lineage: ModelLineage[]): { nodes: LineageNode[]; edges: LineageEdge[] } {
   const reads = new Map(lineage.map((l) => [l.model, l.reads]));

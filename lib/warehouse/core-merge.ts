@@ -15,9 +15,12 @@ import { CORE_TABLE_OF } from './core-tables';
 import { CORE_TABLES, columnNames } from '../core/tables';
 import { orderByDependencies, readSqlModels, sqlPath, type SqlModel } from './sql-files';
 import {
-  assertQuality, checkCore, qualitySummary, reconcileCoreWithSource, reconcileMartWithCore, reconcileCoreWithStaging, snapshotCoreBeforeMerge,
-  reconcileStagingWithManifest, type QualityCheck,
+  assertQuality, qualitySummary, reconcileCoreWithSource, reconcileCoreWithStaging, snapshotCoreBeforeMerge,
+  reconcileStagingWithManifest, tablesDeclaring, type QualityCheck,
 } from '../quality/checks';
+import { loadDeclaredModels, type DeclaredModel } from '../quality/declared-models';
+import { runDataTests } from '../quality/data-tests';
+import { commentOnModels, recordTestResults } from '../quality/warehouse-docs';
 
 export interface PendingRun {
   table_name: string;
@@ -40,8 +43,12 @@ const MERGE_DIR = ['warehouse', 'core', 'merge'] as const;
 
 /** The core DDL files (sql/warehouse/core/*.sql), in file order; all are CREATE ... IF NOT EXISTS. */
 export const coreDdlModels = (projectRoot: string) => readSqlModels(sqlPath(projectRoot, 'warehouse', 'core'), 'core');
-/** The merge scripts (sql/warehouse/core/merge/*.sql), in file order: dimensions before the facts that look them up. */
-export const coreMergeModels = (projectRoot: string) => readSqlModels(sqlPath(projectRoot, ...MERGE_DIR), 'core');
+/**
+ * The merge scripts (sql/warehouse/core/merge/*.sql), each after the core tables its YAML (sql/warehouse/core/NAME.yml)
+ * says it depends on: dimensions before the facts that look them up; ties keep file order.
+ */
+export const coreMergeModels = (projectRoot: string, declared: readonly DeclaredModel[] = loadDeclaredModels(projectRoot)) =>
+  orderByDependencies(readSqlModels(sqlPath(projectRoot, ...MERGE_DIR), 'core', declared), 'core');
 
 /**
  * Lets this transaction's sorts and hashes (ROW_NUMBER per key, GROUP BY checks) use 64 MB instead of
@@ -110,7 +117,7 @@ const mergeRuns = (m: SqlModel, tables: readonly SourceTable[]) => {
   return staged.length === 0 || staged.some((t) => (tables as readonly string[]).includes(t));
 };
 
-async function mergePendingRuns(tx: Warehouse, plan: CorePlan, projectRoot: string, progress: PipelineContext['progress']) {
+async function mergePendingRuns(tx: Warehouse, plan: CorePlan, projectRoot: string, declared: readonly DeclaredModel[], progress: PipelineContext['progress']) {
   if (plan.mode === 'replace') {
     // PostgreSQL's TRUNCATE is transactional and instant (a DELETE of 8 million fact rows is not). Redshift's
     // TRUNCATE commits the open transaction, which would publish a half-built core, so Redshift DELETEs.
@@ -124,7 +131,7 @@ async function mergePendingRuns(tx: Warehouse, plan: CorePlan, projectRoot: stri
     if (t !== 'customers' && plan.runs.filter((r) => r.table_name === t).length > 1) await keepLatestVersions(tx, t);
   }
   const baseline = await snapshotCoreBeforeMerge(tx, plan.tables, { coreEmpty: plan.mode === 'replace' });
-  const merges = coreMergeModels(projectRoot).filter((m) => mergeRuns(m, plan.tables));
+  const merges = coreMergeModels(projectRoot, declared).filter((m) => mergeRuns(m, plan.tables));
   let done = 0;
   for (const m of merges) {
     await tx.exec(m.sql);
@@ -171,6 +178,10 @@ export async function keepLatestVersions(tx: Warehouse, table: SourceTable): Pro
 export async function buildCore(ctx: PipelineContext): Promise<StepResult> {
   const db = await ctx.warehouse();
   const root = ctx.config.projectRoot;
+  // Read and validate the YAML before opening the transaction: a typo there is one sentence, and nothing started.
+  const declared = loadDeclaredModels(root);
+  const stagingModels = declared.filter((m) => m.layer === 'staging');
+  const coreModels = declared.filter((m) => m.layer === 'core');
   return db.transaction(async (tx) => {
     await useMemoryForSorts(tx);
     await createCoreTables(tx, root);
@@ -183,17 +194,22 @@ export async function buildCore(ctx: PipelineContext): Promise<StepResult> {
     // Nothing pending: core is what the last merge checked and committed, so there is nothing to check again
     // (checkWarehouseQuality reports on it any time).
     if (plan.mode !== 'nothing pending') {
-      checks.push(...(await reconcileStagingWithManifest(tx)));
+      // Each reconciliation runs for the models whose YAML declares it (sql/warehouse/{staging,core}/NAME.yml).
+      checks.push(...(await reconcileStagingWithManifest(tx, tablesDeclaring(stagingModels, 'manifest_vs_staging'))));
       // Stop before touching core when staging does not hold what the manifests announced.
       assertQuality('warehouse load (manifest ↔ staging)', checks);
-      const baseline = await mergePendingRuns(tx, plan, root, ctx.progress);
-      checks.push(...(await reconcileCoreWithStaging(tx, baseline)));
+      const baseline = await mergePendingRuns(tx, plan, root, declared, ctx.progress);
+      const guarded = tablesDeclaring(coreModels, 'staging_vs_core');
+      checks.push(...(await reconcileCoreWithStaging(tx, baseline.filter((b) => guarded.includes(b.table)))));
       // Rows written: one per distinct staged key (the latest version of each).
       rows = baseline.reduce((sum, b) => sum + b.stagedKeys, 0);
-      checks.push(...(await checkCore(tx)));
-      checks.push(...(await reconcileCoreWithSource(ctx, tx)));
+      checks.push(...(await runDataTests(tx, coreModels)));
+      checks.push(...(await reconcileCoreWithSource(ctx, tx, tablesDeclaring(coreModels, 'source_vs_core'))));
       assertQuality('core merge', checks);
+      await recordTestResults(tx, 'core merge', checks);
     }
+    // The YAML's descriptions become the tables' comments (before commit: they publish with the data).
+    await commentOnModels(tx, [...stagingModels, ...coreModels]);
     const counts = await countCore(tx);
     return {
       rows,

@@ -1,7 +1,8 @@
 -- mart.monthly_sales: sales per calendar month (grain: one row per month), rolled up from the daily mart.
 -- Columns: month_start, orders, sales_orders, revenue, average_order_value, items_sold,
 --   revenue_growth (revenue / previous month's revenue - 1; NULL for the first month).
--- Source: mart.daily_sales (built first: the build order follows these references).
+-- Source: the daily_sales mart table, named unqualified: the build runs with search_path set to the schema it builds
+-- into, and monthly_sales.yml's depends_on makes daily_sales build first.
 SELECT
   m.month_start,
   m.orders,
@@ -16,6 +17,6 @@ FROM (
          SUM(sales_orders) AS sales_orders,
          CAST(SUM(revenue) AS NUMERIC(14,2)) AS revenue,
          SUM(items_sold) AS items_sold
-  FROM mart.daily_sales
+  FROM daily_sales
   GROUP BY CAST(DATE_TRUNC('month', order_date) AS DATE)
 ) m

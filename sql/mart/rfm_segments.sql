@@ -1,6 +1,6 @@
 -- mart.rfm_segments: the RFM segments summed up (grain: rfm_segment).
 -- Columns: rfm_segment, customers, customer_share, revenue, revenue_share, avg_recency_days, avg_frequency.
--- Source: mart.customer_rfm.
+-- Source: the customer_rfm mart table, named unqualified (the build's search_path finds it; see rfm_segments.yml).
 SELECT
   rfm_segment,
   COUNT(*) AS customers,
@@ -9,5 +9,5 @@ SELECT
   CAST(SUM(monetary) / NULLIF(SUM(SUM(monetary)) OVER (), 0) AS NUMERIC(8,4)) AS revenue_share,
   CAST(AVG(CAST(recency_days AS NUMERIC(12,2))) AS NUMERIC(10,1)) AS avg_recency_days,
   CAST(AVG(CAST(frequency AS NUMERIC(12,2))) AS NUMERIC(10,2)) AS avg_frequency
-FROM mart.customer_rfm
+FROM customer_rfm
 GROUP BY rfm_segment

@@ -20,5 +20,5 @@ CREATE TABLE IF NOT EXISTS core.dim_customer (
   valid_from      TIMESTAMPTZ   NOT NULL,
   valid_to        TIMESTAMPTZ   NOT NULL,   -- 9999-12-31 for the current version
   is_current      BOOLEAN       NOT NULL,
-  PRIMARY KEY (customer_key)                -- Redshift accepts but does not enforce keys: lib/quality.ts checks them
+  PRIMARY KEY (customer_key)                -- Redshift accepts but does not enforce keys: 01_dim_customer.yml tests them
 );

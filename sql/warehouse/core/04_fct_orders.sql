@@ -5,7 +5,7 @@
 CREATE TABLE IF NOT EXISTS core.fct_orders (
   order_id         BIGINT         NOT NULL,
   customer_id      BIGINT         NOT NULL,
-  customer_key     BIGINT,                   -- NULL only if the customer is missing: lib/quality.ts fails then
+  customer_key     BIGINT,                   -- NULL only if the customer is missing: its not_null test fails then
   order_date       DATE           NOT NULL,  -- the UTC day of ordered_at
   ordered_at       TIMESTAMPTZ    NOT NULL,
   status           VARCHAR(20)    NOT NULL,  -- placed | paid | shipped | delivered | cancelled | refunded
@@ -22,5 +22,5 @@ CREATE TABLE IF NOT EXISTS core.fct_orders (
   created_at       TIMESTAMPTZ    NOT NULL,
   updated_at       TIMESTAMPTZ    NOT NULL
   -- grain order_id. No PRIMARY KEY on facts: the index would triple the time a full load spends writing
-  -- them, and Redshift would not enforce it anyway. lib/quality.ts checks the key is unique before commit.
+  -- them, and Redshift would not enforce it anyway. 04_fct_orders.yml declares the key unique, tested before commit.
 );

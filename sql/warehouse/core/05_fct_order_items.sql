@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS core.fct_order_items (
   order_item_id    BIGINT         NOT NULL,
   order_id         BIGINT         NOT NULL,
   product_id       BIGINT         NOT NULL,
-  order_date       DATE,                     -- the order's UTC day; NULL only if the order is missing: lib/quality.ts fails then
+  order_date       DATE,                     -- the order's UTC day; NULL only if the order is missing: the relationships test (05_fct_order_items.yml) fails then
   quantity         INTEGER        NOT NULL,
   unit_price       NUMERIC(10,2)  NOT NULL,
   discount_amount  NUMERIC(10,2)  NOT NULL,
@@ -13,5 +13,5 @@ CREATE TABLE IF NOT EXISTS core.fct_order_items (
   cost_amount      NUMERIC(12,2),
   created_at       TIMESTAMPTZ    NOT NULL,
   updated_at       TIMESTAMPTZ    NOT NULL
-  -- grain order_item_id; no PRIMARY KEY index on facts (see fct_orders.sql), lib/quality.ts checks it.
+  -- grain order_item_id; no PRIMARY KEY index on facts (see fct_orders.sql), the unique test in its .yml checks it.
 );

@@ -10,5 +10,5 @@ CREATE TABLE IF NOT EXISTS core.fct_payments (
   paid_date      DATE,                     -- the UTC day of paid_at
   created_at     TIMESTAMPTZ    NOT NULL,
   updated_at     TIMESTAMPTZ    NOT NULL
-  -- grain payment_id; no PRIMARY KEY index on facts (see fct_orders.sql), lib/quality.ts checks it.
+  -- grain payment_id; no PRIMARY KEY index on facts (see fct_orders.sql), the unique test in its .yml checks it.
 );

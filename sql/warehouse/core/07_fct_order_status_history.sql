@@ -8,5 +8,5 @@ CREATE TABLE IF NOT EXISTS core.fct_order_status_history (
   changed_date       DATE         NOT NULL,  -- the UTC day of changed_at
   created_at         TIMESTAMPTZ  NOT NULL,
   updated_at         TIMESTAMPTZ  NOT NULL
-  -- grain status_history_id; no PRIMARY KEY index on facts (see fct_orders.sql), lib/quality.ts checks it.
+  -- grain status_history_id; no PRIMARY KEY index on facts (see fct_orders.sql), the unique test in its .yml checks it.
 );

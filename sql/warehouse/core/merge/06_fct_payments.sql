@@ -1,5 +1,5 @@
 -- Merge staging.payments into core.fct_payments (type 1: the latest version of each payment wins).
--- method and status are copied as they are, like the status history: lib/quality.ts checks their values.
+-- method and status are copied as they are, like the status history: their accepted_values tests (06_fct_payments.yml) check them.
 -- Staging holds one version per key: with several runs pending, keepLatestVersions (lib/warehouse/models.ts)
 -- has already dropped all but the latest, so a single full extract is merged without a sort.
 DELETE FROM core.fct_payments

@@ -1,6 +1,6 @@
 -- Merge staging.order_status_history into core.fct_order_status_history (append-only in the shop; delete +
 -- insert by key keeps a re-extracted change from being counted twice).
--- status is copied as it is: the shop writes it from a fixed list and lib/quality.ts refuses any other value.
+-- status is copied as it is: the shop writes it from a fixed list and the accepted_values test (07_fct_order_status_history.yml) refuses any other value.
 -- (LOWER(TRIM()) here cost 1.4 s of a 1M-order load: four status changes per order.)
 -- Staging holds one version per key: with several runs pending, keepLatestVersions (lib/warehouse/models.ts)
 -- has already dropped all but the latest, so a single full extract is merged without a sort.
