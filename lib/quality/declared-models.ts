@@ -12,7 +12,7 @@
  *   depends_on: [staging.orders, core.dim_customer]
  *   columns:
  *     - name: order_id
- *       description: The order's id in the shop.
+ *       # no description: a column carried unchanged from its source table keeps lib/core/tables.ts's
  *       data_tests: [unique, not_null]
  *     - name: status
  *       description: ...
@@ -250,6 +250,9 @@ export function readDeclaredModel(projectRoot: string, layer: ModelLayer, fileNa
   const dependsOn = doc.depends_on === undefined ? [] : Array.isArray(doc.depends_on)
     ? doc.depends_on.map((d, i) => readModelName(file, `depends_on[${i}]`, d))
     : (() => { throw yamlError(file, 'depends_on', 'must be a list of schema.table names'); })();
+  const sourceTable = layer === 'staging'
+    ? SOURCE_TABLES.find((t) => t === table)
+    : layer === 'core' ? SOURCE_TABLES.find((t) => TABLES[t].core.table === name) : undefined;
   if (!Array.isArray(doc.columns) || doc.columns.length === 0) throw yamlError(file, 'columns', 'must be a non-empty list of { name, description }');
   const columns: DeclaredColumn[] = [];
   const tests: DataTest[] = [];
@@ -259,15 +262,15 @@ export function readDeclaredModel(projectRoot: string, layer: ModelLayer, fileNa
     onlyKeys(file, key, c, ['name', 'description', 'data_tests']);
     const col = readIdent(file, `${key}.name`, c.name);
     if (columns.some((x) => x.name === col)) throw yamlError(file, `${key}.name`, `repeats the column ${col}`);
-    columns.push({ name: col, description: readText(file, `${key}.description (${col})`, c.description) });
+    // A column that carries its source column unchanged keeps the registry's description (declared once there).
+    const inherited = sourceTable ? TABLES[sourceTable].columns.find((r) => r.name === col)?.description : undefined;
+    const description = c.description === undefined && inherited ? inherited : readText(file, `${key}.description (${col})`, c.description);
+    columns.push({ name: col, description });
     if (c.data_tests !== undefined && !Array.isArray(c.data_tests)) throw yamlError(file, `${key}.data_tests`, 'must be a list');
     ((c.data_tests as unknown[]) ?? []).forEach((t, j) => tests.push(readColumnTest(file, `${key}.data_tests[${j}]`, col, t)));
   });
   if (doc.data_tests !== undefined && !Array.isArray(doc.data_tests)) throw yamlError(file, 'data_tests', 'must be a list');
   ((doc.data_tests as unknown[]) ?? []).forEach((t, j) => tests.push(readModelTest(file, `data_tests[${j}]`, name, t)));
-  const sourceTable = layer === 'staging'
-    ? SOURCE_TABLES.find((t) => t === table)
-    : layer === 'core' ? SOURCE_TABLES.find((t) => TABLES[t].core.table === name) : undefined;
   return {
     name, layer, table, description: readText(file, 'description', doc.description), grain: readText(file, 'grain', doc.grain), dependsOn, columns, tests,
     file, sqlFile: path.relative(projectRoot, sqlFileOf(dir, base, doc.defined_in, file)), sourceTable,
