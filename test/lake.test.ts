@@ -13,7 +13,10 @@ import { testEnv, ROOT } from './helpers';
 import type { PipelineContext } from '../lib/core/context';
 import { OrderHeError } from '../lib/core/errors';
 import { s3Client, startEmbeddedLakeServer, type Lake } from '../lib/lake/connection';
-import { extractSourceIntoLake, extractTablesIntoLake } from '../lib/lake/extract';
+import {
+  beginExtract, endSnapshot, extractSourceIntoLake, extractTablesIntoLake, planTableSelect, readNewWatermark, saveExtractState,
+  writeManifests, writeRunRecord, writeTableParts,
+} from '../lib/lake/extract';
 import { latestRun, listRuns, openPartStream, readExtractState, readManifest, readPartRows, readRunObjects, readRunRecord } from '../lib/lake/read';
 import { CsvRowParser, csvKindOf, csvLine, csvLineSql, type SourceValue } from '../lib/lake/csv';
 import { SOURCE_TABLES, type SourceTable } from '../lib/lake/format';
@@ -131,6 +134,28 @@ test('after updates and inserts the next run is incremental and holds exactly th
   const again = await extractTablesIntoLake(ctx);
   assert.equal(again.rows, 0);
   assert.equal((await listRuns(lake)).length, before);
+});
+
+test('the extract\'s steps called one by one, as notebook 04 runs them: a run is invisible until its manifest, and the watermark moves only with the state', async () => {
+  const lake = await ctx.lake();
+  await pool.query(`UPDATE orders SET status = 'paid', updated_at = '2027-01-15 00:00:00.000' WHERE order_id BETWEEN 20 AND 24`);
+  const stateBefore = await readExtractState(lake);
+  const run = await beginExtract(ctx);
+  const select = await planTableSelect(run, 'orders');
+  assert.equal(select.kind, 'incremental');
+  assert.match(select.sql, / WHERE `updated_at` > \? OR \(`updated_at` = \? AND `order_id` > \?\)$/);
+  const parts = await writeTableParts(run, select);
+  const record = await writeRunRecord(run, select, parts, await readNewWatermark(run, select));
+  assert.equal(record!.rows, 5);
+  assert.deepEqual(record!.watermark.to, { updatedAt: '2027-01-15 00:00:00.000', key: '24' });
+  await endSnapshot(run);
+  const visible = async () => (await listRuns(lake, { table: 'orders' })).some((r) => r.runId === run.runId);
+  assert.equal(await visible(), false, 'parts and run record, but no manifest: no run');
+  await writeManifests(run);
+  assert.equal(await visible(), true);
+  assert.deepEqual(await readExtractState(lake), stateBefore, 'the watermark has not moved before the state is saved');
+  await saveExtractState(run);
+  assert.deepEqual((await readExtractState(lake))!.tables.orders, { watermark: record!.watermark.to, lastRunId: run.runId });
 });
 
 test('tricky values survive the CSV dialect through a real PostgreSQL COPY into staging', async () => {

@@ -17,7 +17,9 @@ import { countSourceRows, loadShopIntoSource } from '../lib/source/load';
 import { extractTablesIntoLake } from '../lib/lake/extract';
 import { listRuns, readManifest, readExtractState } from '../lib/lake/read';
 import { SOURCE_TABLES, type SourceTable } from '../lib/lake/format';
-import { loadLakeIntoStaging, planWarehouseLoad, stagingCounts } from '../lib/warehouse/staging-load';
+import {
+  beginStagingLoad, checkRunCount, copyPartIntoStaging, emptyStaging, loadLakeIntoStaging, planWarehouseLoad, stagingCounts,
+} from '../lib/warehouse/staging-load';
 import { buildCore } from '../lib/warehouse/core-merge';
 
 const env = testEnv('whload');
@@ -121,6 +123,23 @@ async function withDamagedPart(damage: (key: string, original: Buffer) => Promis
     await lake.client.send(new PutObjectCommand({ Bucket: lake.bucket, Key: key, Body: original }));
   }
 }
+
+test('the load\'s transaction held open across calls, as notebook 05 runs it step by step, rolls back to the staging it replaced', async () => {
+  const db = await ctx.warehouse();
+  const lake = await ctx.lake();
+  const before = await stagingCounts(db);
+  const plan = await planWarehouseLoad(lake, db);
+  const run = plan.runs.find((r) => r.parts.length > 1)!;
+  const load = await beginStagingLoad(db);
+  await emptyStaging(load.tx);
+  const rows = await copyPartIntoStaging(load.tx, lake, run, run.parts[0]);
+  assert.equal(rows, run.parts[0].rows, 'one part, counted against its manifest entry');
+  assert.throws(() => checkRunCount(run, rows), /manifest says/, 'a run missing parts fails its count');
+  await load.rollback();
+  assert.deepEqual(await stagingCounts(db), before, 'staging as it was');
+  assert.deepEqual(await leftovers(), { copies: 0, stuck: 0 });
+  await assert.rejects(load.commit(), /already ended/);
+});
 
 test('a part whose sha256 does not match its run record fails the load with one clear error, and staging stays as it was', async () => {
   const lake = await ctx.lake();

@@ -10,7 +10,7 @@
 import type { Warehouse } from '../warehouse/adapter';
 import { OrderHeError } from '../core/errors';
 import { toRows, type Rows } from '../core/rows';
-import { barChart, chart, heatmapChart, PALETTE, type VegaLiteSpec } from './specs';
+import { barChart, chart, heatmapChart, PALETTE, type KpiTile, type VegaLiteSpec } from './specs';
 
 /** The mart rows the dashboard draws, read once. */
 export interface DashboardData {
@@ -51,6 +51,22 @@ export async function readDashboardData(wh: Warehouse): Promise<DashboardData> {
   }
   const [{ n }] = await wh.query<{ n: string | number }>('SELECT COUNT(*) AS n FROM mart.customer_rfm');
   return { ...(out as Record<keyof typeof QUERIES, Rows>), customers: Number(n) };
+}
+
+/**
+ * The four headline numbers over every day in the mart, as KPI tiles (kpiTiles draws them): revenue and orders
+ * count sales orders only (core.fct_orders.revenue_amount's rule), the same sums the dashboard page shows
+ * before a date range is picked.
+ */
+export function headlineKpis(data: DashboardData): KpiTile[] {
+  const revenue = data.daily.reduce((s, d) => s + Number(d.revenue), 0);
+  const salesOrders = data.daily.reduce((s, d) => s + Number(d.sales_orders), 0);
+  return [
+    { label: 'Revenue', value: revenue, format: 'currency', note: `${data.daily.length} days` },
+    { label: 'Orders', value: salesOrders, format: 'integer', note: 'not cancelled or refunded' },
+    { label: 'Average order', value: salesOrders ? revenue / salesOrders : 0, format: 'currency' },
+    { label: 'Customers', value: data.customers, format: 'integer', note: 'bought at least once' },
+  ];
 }
 
 /** Categories sorted by revenue, so every view colours a category the same way. */

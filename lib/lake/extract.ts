@@ -1,15 +1,20 @@
 /**
  * Step 3: extract the six source tables into the S3 lake, full or incremental, as gzipped CSV parts plus a
- * run record and a Redshift COPY manifest per table (layout and dialect: lake-format.ts).
+ * run record and a Redshift COPY manifest per table (layout: format.ts, dialect: csv.ts).
  *
  * Streamed end to end, so memory stays flat at any table size:
  *   SELECT writing one CSV line per row (csvLineSql) ─► mysql2 stream ─► csvBatches (~64 KB of text)
- *     ─► PartSink (lake-parts.ts): gzip ─► sha256/bytes tap ─► Upload
+ *     ─► PartSink (parts.ts): gzip ─► sha256/bytes tap ─► Upload
  * and each stage waits for the next one (backpressure), down to MySQL, which stops sending when we stop reading.
  *
  * Write order makes a failed run invisible: all parts and run records of every table, then all manifests,
  * then state/extract.json. A run without a manifest does not exist for readers, and the watermark only moves
  * when the state is written, so rerunning after a failure extracts the same rows again under a new run id.
+ *
+ * The steps, in order (extractTablesIntoLake composes them; notebook 04 calls them one cell at a time):
+ *   beginExtract (consistent snapshot, lineage) → per table extractTable = planTableSelect (the watermark SELECT)
+ *   → writeTableParts → readNewWatermark → writeRunRecord; then endSnapshot → writeManifests → saveExtractState.
+ *   abortExtract undoes a failed run.
  */
 import crypto from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
@@ -85,7 +90,8 @@ async function withSnapshotRetry<T>(extract: () => Promise<T>, attempts = 4): Pr
 }
 
 /**
- * Extracts the tables in one consistent snapshot of the source (orders and their items agree).
+ * Extracts the tables in one consistent snapshot of the source (orders and their items agree), composing the
+ * steps below in their order; notebook 04 calls the same steps one cell at a time.
  * A new source lineage (the shop was regenerated) resets the state: every table gets a full run.
  * An incremental run that finds no changed rows writes nothing (no empty runs for the warehouse to skip);
  * a full run always writes its run, even for an empty table, with one header-only part, so the warehouse
@@ -93,78 +99,250 @@ async function withSnapshotRetry<T>(extract: () => Promise<T>, attempts = 4): Pr
  * found", whatever `mandatory` says; a header-only part just loads 0 rows).
  */
 export async function extractTablesIntoLake(ctx: PipelineContext, settings: ExtractSettings = {}): Promise<LakeExtractResult> {
+  const run = await beginExtract(ctx, settings);
+  try {
+    const tables: TableExtract[] = [];
+    for (const table of run.tables) tables.push(await extractTable(run, table));
+    await endSnapshot(run);
+    await writeManifests(run);
+    await saveExtractState(run);
+    return extractResult(run, tables);
+  } catch (err) {
+    await abortExtract(run);
+    throw err;
+  }
+}
+
+/** The statements that open the extract's read: every table read afterwards sees the source as of this moment. */
+export const CONSISTENT_SNAPSHOT_SQL = [
+  'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ',
+  'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY',
+] as const;
+
+/** An extract in progress: one source connection holding one snapshot, and everything the run has written so far. */
+export interface ExtractRun {
+  runId: string;
+  startedAt: Date;
+  /** load_date=… of every key this run writes. */
+  loadDate: string;
+  /** The source's lineage, read inside the snapshot. */
+  lineage: string;
+  /** The lake's state before this run (null on the first extract into this lake). */
+  previous: ExtractState | null;
+  /** The state this run will save last: each table's new watermark is set when its run record is written. */
+  state: ExtractState;
+  tables: readonly SourceTable[];
+  /** Run records written so far, each waiting for its manifest. */
+  records: { record: RunRecord; prefix: string }[];
+  /** Every key written, so a failed run can remove them. */
+  written: string[];
+  /** null once the snapshot is closed (endSnapshot) or dropped (abortExtract). */
+  conn: PoolConnection | null;
+  lake: Lake;
+  partBytes: number;
+  gzipLevel: number;
+  /** Rows read so far, all tables. */
+  rowsRead: number;
+  onRows(n: number): void;
+  /** The progress line (ctx.progress for step 'lake'). */
+  progress(done: number, total?: number): void;
+}
+
+/**
+ * Opens the extract: reads the lake's state, takes a source connection, opens the consistent snapshot
+ * (CONSISTENT_SNAPSHOT_SQL) and reads the lineage inside it. A lineage the state does not know means a new shop:
+ * every table gets a full run.
+ */
+export async function beginExtract(ctx: PipelineContext, settings: ExtractSettings = {}): Promise<ExtractRun> {
   const lake = await ctx.lake();
   const source = await ctx.source();
-  const partBytes = settings.partBytes ?? ctx.config.lake.partSizeMB * 1024 * 1024;
-  const tables = settings.tables ?? SOURCE_TABLES;
-  const started = new Date();
-  const runId = newRunId(started);
-  const loadDate = started.toISOString().slice(0, 10);
-
+  const startedAt = new Date();
   const previous = await readExtractState(lake);
   const conn = await source.pool.getConnection();
-  const written: string[] = []; // every key of this run, to remove them if the run fails
-  const runs: { record: RunRecord; prefix: string }[] = [];
-  let healthy = false;
   try {
     // One snapshot for all six tables, so orders and their items agree. A row committed after this snapshot
     // is caught by the next run only if its updated_at is above the watermark we store; the shop simulation writes
     // timestamps in order, but a live OLTP source needs a safety lag (extract only up to now() minus a few minutes).
-    await conn.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    for (const sql of CONSISTENT_SNAPSHOT_SQL) await conn.query(sql);
     const lineage = await readSourceLineage(conn, source.database);
     const fresh = !previous || previous.lineage !== lineage;
-    const state: ExtractState = fresh ? { lineage, tables: {} } : structuredClone(previous);
-
-    const summaries: TableExtract[] = [];
-    let rowsDone = 0;
-    for (const table of tables) {
-      const before = state.tables[table];
-      const kind = fresh || !before ? 'full' : 'incremental';
-      const from = kind === 'incremental' ? before!.watermark : null;
-      const prefix = runPrefix(table, loadDate, runId);
-      const extracted = await extractTable({
-        conn, lake, table, prefix, from, partBytes, gzipLevel: ctx.config.lake.gzipLevel, written, writeWhenEmpty: kind === 'full',
-        onRows: (n) => { rowsDone += n; ctx.progress('lake', rowsDone, undefined, 'rows'); },
-      });
-      if (extracted.parts.length === 0) {
-        summaries.push({ table, runId: null, kind, rows: 0, parts: 0, bytes: 0, prefix: null });
-        continue;
-      }
-      const record: RunRecord = {
-        runId, table, lineage, kind,
-        startedAt: started.toISOString(), finishedAt: new Date().toISOString(),
-        watermark: { from, to: extracted.to ?? from },
-        columns: extracted.columns.map(({ name, type }) => ({ name, type })),
-        parts: extracted.parts,
-        rows: extracted.parts.reduce((n, p) => n + p.rows, 0),
-        bytes: extracted.parts.reduce((n, p) => n + p.bytes, 0),
-      };
-      await putJson(lake, `${prefix}_run.json`, record, written);
-      runs.push({ record, prefix });
-      state.tables[table] = { watermark: record.watermark.to, lastRunId: runId };
-      summaries.push({ table, runId, kind, rows: record.rows, parts: record.parts.length, bytes: record.bytes, prefix });
-    }
-    ctx.progress('lake', rowsDone, rowsDone, 'rows');
-    await conn.query('COMMIT');
-
-    // Manifests last, all together: until here a failure leaves nothing a reader can see.
-    for (const { record, prefix } of runs) await putJson(lake, `${prefix}manifest.json`, manifestFor(lake.bucket, record), written);
-    await putJson(lake, EXTRACT_STATE_KEY, state);
-    healthy = true;
-    return {
-      runId, lineage, tables: summaries,
-      rows: summaries.reduce((n, t) => n + t.rows, 0),
-      bytes: summaries.reduce((n, t) => n + t.bytes, 0),
+    const run: ExtractRun = {
+      runId: newRunId(startedAt), startedAt, loadDate: startedAt.toISOString().slice(0, 10), lineage, previous,
+      state: fresh ? { lineage, tables: {} } : structuredClone(previous),
+      tables: settings.tables ?? SOURCE_TABLES, records: [], written: [], conn, lake,
+      partBytes: settings.partBytes ?? ctx.config.lake.partSizeMB * 1024 * 1024,
+      gzipLevel: ctx.config.lake.gzipLevel, rowsRead: 0,
+      onRows: (n) => run.progress((run.rowsRead += n)),
+      progress: (done, total) => ctx.progress('lake', done, total, 'rows'),
     };
-  } finally {
-    if (healthy) conn.release();
-    else {
-      // The connection may be in the middle of a result set we stopped reading: drop it rather than reuse it.
-      conn.destroy();
-      await removeObjects(lake, written);
-    }
+    return run;
+  } catch (err) {
+    conn.destroy();
+    throw err;
   }
+}
+
+/** What one table's extract will read: the SELECT that writes CSV lines, and the query for the new watermark. */
+export interface TableSelect {
+  table: SourceTable;
+  kind: 'full' | 'incremental';
+  /** The watermark the run starts after (null: a full run reads every row). */
+  from: Watermark | null;
+  /** raw/<table>/load_date=…/run=…/ */
+  prefix: string;
+  columns: SourceColumn[];
+  /** The SELECT sent to MySQL, exactly: one CSV line per row. */
+  sql: string;
+  values: (string | number)[];
+  /** The CSV-line expression inside `sql` (long: one quoting rule per column). */
+  csvLine: string;
+  /** The largest (updated_at, key) among the same rows, read in the same snapshot: the next run's `from`. */
+  watermarkSql: string;
+}
+
+/**
+ * Plans one table: full when the state has no watermark for it (or the lineage is new), otherwise incremental
+ * from the stored watermark. Reads the table's columns from the source and checks it has its key and updated_at.
+ */
+export async function planTableSelect(run: ExtractRun, table: SourceTable): Promise<TableSelect> {
+  const before = run.state.tables[table];
+  const from = before ? before.watermark : null;
+  const columns = await sourceColumns(openConn(run), table);
+  return {
+    ...watermarkSelect(table, columns, from),
+    kind: before ? 'incremental' : 'full',
+    prefix: runPrefix(table, run.loadDate, run.runId),
+  };
+}
+
+/**
+ * The watermark SELECT for a table: every row when `from` is null, otherwise only the rows whose
+ * (updated_at, key) is above it, with the values bound as parameters.
+ */
+export function watermarkSelect(table: SourceTable, columns: SourceColumn[], from: Watermark | null): Omit<TableSelect, 'kind' | 'prefix'> {
+  const keyName = TABLE_KEYS[table];
+  const t = quoteMysqlIdent(table, 'source table');
+  const k = quoteMysqlIdent(keyName, 'source key');
+  const u = quoteMysqlIdent('updated_at', 'source column');
+  const csvLine = csvLineSql(columns.map((c) => ({ sql: quoteMysqlIdent(c.name, 'source column'), kind: c.kind })));
+  // No ORDER BY: inside one snapshot, "every row above the old watermark" is exactly the changed rows. Sorting
+  // would only cost the source a filesort; the new watermark comes from the (updated_at, key) index below.
+  const where = from ? ` WHERE ${u} > ? OR (${u} = ? AND ${k} > ?)` : '';
+  const values = from ? [from.updatedAt, from.updatedAt, keyParam(from.key)] : [];
+  return {
+    table, from, columns, csvLine, values,
+    sql: `SELECT ${csvLine} FROM ${t}${where}`,
+    watermarkSql: `SELECT ${u} AS updatedAt, ${k} AS k FROM ${t}${where} ORDER BY ${u} DESC, ${k} DESC LIMIT 1`,
+  };
+}
+
+/**
+ * Streams the SELECT's rows into gzipped parts of about run.partBytes, each uploaded with its sha256 and size:
+ *   mysql2 stream ─► csvBatches (~64 KB of text) ─► PartSink: gzip ─► sha256/bytes tap ─► Upload
+ * with backpressure down to MySQL. A full run writes a header-only part for an empty table; an incremental
+ * run with no rows writes nothing and returns no parts.
+ */
+export async function writeTableParts(run: ExtractRun, select: TableSelect): Promise<PartRecord[]> {
+  const core = openConn(run).connection as unknown as CallbackConnection;
+  const rows = core.query({ sql: select.sql, values: select.values, rowsAsArray: true }).stream({ highWaterMark: 256 });
+  const sink = new PartSink({
+    lake: run.lake, prefix: select.prefix, header: select.columns.map((c) => c.name).join(',') + '\n',
+    partBytes: run.partBytes, written: run.written, writeWhenEmpty: select.kind === 'full', onRows: run.onRows,
+    gzipLevel: run.gzipLevel,
+  });
+  try {
+    await pipeline(rows, csvBatches(new CsvBatcher()), sink);
+  } catch (err) {
+    if (err instanceof OrderHeError) throw err;
+    if ((err as { $metadata?: unknown }).$metadata !== undefined || (err as { name?: string }).name === 'AbortError') {
+      throw lakeErrorFor(run.lake.endpoint, run.lake.bucket, err);
+    }
+    throw err;
+  }
+  return sink.parts;
+}
+
+/** The largest (updated_at, key) among the rows the SELECT read, in the same snapshot: where the next run starts. */
+export async function readNewWatermark(run: ExtractRun, select: TableSelect): Promise<Watermark | null> {
+  const [last] = (await openConn(run).query({ sql: select.watermarkSql, values: select.values })) as unknown as [{ updatedAt: string; k: string | number }[]];
+  return last.length ? { updatedAt: String(last[0].updatedAt), key: String(last[0].k) } : select.from;
+}
+
+/**
+ * Writes the table's run record (_run.json: lineage, kind, watermark range, column types, each part's sha256) and
+ * moves the table's watermark in the state the run will save. Returns null, writing nothing, when there are no parts.
+ */
+export async function writeRunRecord(run: ExtractRun, select: TableSelect, parts: PartRecord[], to: Watermark | null): Promise<RunRecord | null> {
+  if (parts.length === 0) return null;
+  const record: RunRecord = {
+    runId: run.runId, table: select.table, lineage: run.lineage, kind: select.kind,
+    startedAt: run.startedAt.toISOString(), finishedAt: new Date().toISOString(),
+    watermark: { from: select.from, to },
+    columns: select.columns.map(({ name, type }) => ({ name, type })),
+    parts,
+    rows: parts.reduce((n, p) => n + p.rows, 0),
+    bytes: parts.reduce((n, p) => n + p.bytes, 0),
+  };
+  await putJson(run.lake, `${select.prefix}_run.json`, record, run.written);
+  run.records.push({ record, prefix: select.prefix });
+  run.state.tables[select.table] = { watermark: to, lastRunId: run.runId };
+  return record;
+}
+
+/** One table, start to end: planTableSelect, writeTableParts, readNewWatermark, writeRunRecord. */
+export async function extractTable(run: ExtractRun, table: SourceTable): Promise<TableExtract> {
+  const select = await planTableSelect(run, table);
+  const parts = await writeTableParts(run, select);
+  const to = await readNewWatermark(run, select);
+  const record = await writeRunRecord(run, select, parts, to);
+  if (!record) return { table, runId: null, kind: select.kind, rows: 0, parts: 0, bytes: 0, prefix: null };
+  return { table, runId: run.runId, kind: select.kind, rows: record.rows, parts: parts.length, bytes: record.bytes, prefix: select.prefix };
+}
+
+/** Ends the read: COMMIT the snapshot and hand the connection back. Everything the source has to give is in the lake now. */
+export async function endSnapshot(run: ExtractRun): Promise<void> {
+  const conn = openConn(run);
+  run.progress(run.rowsRead, run.rowsRead);
+  await conn.query('COMMIT');
+  run.conn = null;
+  conn.release();
+}
+
+/** Writes every run's manifest, all together and after every part and run record: until here no reader sees the run. */
+export async function writeManifests(run: ExtractRun): Promise<string[]> {
+  const keys: string[] = [];
+  for (const { record, prefix } of run.records) {
+    await putJson(run.lake, `${prefix}manifest.json`, manifestFor(run.lake.bucket, record), run.written);
+    keys.push(`${prefix}manifest.json`);
+  }
+  return keys;
+}
+
+/** Saves state/extract.json, last: only now do the watermarks move, so a run that failed before this is simply redone. */
+export async function saveExtractState(run: ExtractRun): Promise<ExtractState> {
+  await putJson(run.lake, EXTRACT_STATE_KEY, run.state);
+  return run.state;
+}
+
+/** After a failure: drop the connection (it may be mid result set) and remove what the run wrote (best effort). */
+export async function abortExtract(run: ExtractRun): Promise<void> {
+  run.conn?.destroy();
+  run.conn = null;
+  await removeObjects(run.lake, run.written);
+}
+
+/** The run's summary, as extractTablesIntoLake returns it. */
+export function extractResult(run: ExtractRun, tables: TableExtract[]): LakeExtractResult {
+  return {
+    runId: run.runId, lineage: run.lineage, tables,
+    rows: tables.reduce((n, t) => n + t.rows, 0),
+    bytes: tables.reduce((n, t) => n + t.bytes, 0),
+  };
+}
+
+function openConn(run: ExtractRun): PoolConnection {
+  if (!run.conn) throw new OrderHeError(`Extract run ${run.runId} has already ended its snapshot.`, 'Start a new one: beginExtract(ctx).');
+  return run.conn;
 }
 
 /** Redshift's COPY manifest for a run: every part mandatory, with its gzipped size and row count. */
@@ -208,7 +386,8 @@ async function readSourceLineage(conn: PoolConnection, database: string): Promis
   return rows[0].lineage_id;
 }
 
-interface SourceColumn { name: string; type: string; kind: CsvKind }
+/** A source column as the extract reads it: its name, its MySQL type and how the CSV writes it. */
+export interface SourceColumn { name: string; type: string; kind: CsvKind }
 
 /**
  * The table's columns as the registry declares them (lib/core/tables.ts), in CSV order, each written by its kind.
@@ -230,54 +409,6 @@ async function sourceColumns(conn: PoolConnection, table: SourceTable): Promise<
       'Recreate the source from sql/source/: npm run reset -- --yes, then npm run pipeline');
   }
   return declared.map((c, i) => ({ name: c.name, type: String(rows[i].type).toLowerCase(), kind: csvKindOfColumn(c.kind) }));
-}
-
-interface TableJob {
-  conn: PoolConnection;
-  lake: Lake;
-  table: SourceTable;
-  prefix: string;
-  from: Watermark | null;
-  partBytes: number;
-  gzipLevel: number;
-  written: string[];
-  writeWhenEmpty: boolean;
-  onRows(n: number): void;
-}
-
-async function extractTable(job: TableJob): Promise<{ columns: SourceColumn[]; parts: PartRecord[]; to: Watermark | null }> {
-  const columns = await sourceColumns(job.conn, job.table);
-  const keyName = TABLE_KEYS[job.table];
-  const t = quoteMysqlIdent(job.table, 'source table');
-  const k = quoteMysqlIdent(keyName, 'source key');
-  const u = quoteMysqlIdent('updated_at', 'source column');
-  const line = csvLineSql(columns.map((c) => ({ sql: quoteMysqlIdent(c.name, 'source column'), kind: c.kind })));
-  // No ORDER BY: inside one snapshot, "every row above the old watermark" is exactly the changed rows. Sorting
-  // would only cost the source a filesort; the new watermark comes from the (updated_at, key) index below.
-  const where = job.from ? ` WHERE ${u} > ? OR (${u} = ? AND ${k} > ?)` : '';
-  const params = job.from ? [job.from.updatedAt, job.from.updatedAt, keyParam(job.from.key)] : [];
-
-  const core = job.conn.connection as unknown as CallbackConnection;
-  const rows = core.query({ sql: `SELECT ${line} FROM ${t}${where}`, values: params, rowsAsArray: true }).stream({ highWaterMark: 256 });
-  const batcher = new CsvBatcher();
-  const sink = new PartSink({
-    lake: job.lake, prefix: job.prefix, header: columns.map((c) => c.name).join(',') + '\n',
-    partBytes: job.partBytes, written: job.written, writeWhenEmpty: job.writeWhenEmpty, onRows: job.onRows,
-    gzipLevel: job.gzipLevel,
-  });
-  try {
-    await pipeline(rows, csvBatches(batcher), sink);
-  } catch (err) {
-    if (err instanceof OrderHeError) throw err;
-    if ((err as { $metadata?: unknown }).$metadata !== undefined || (err as { name?: string }).name === 'AbortError') {
-      throw lakeErrorFor(job.lake.endpoint, job.lake.bucket, err);
-    }
-    throw err;
-  }
-  // The largest (updated_at, key) among the rows just read, in the same snapshot: the next run starts after it.
-  const [last] = (await job.conn.query({ sql: `SELECT ${u} AS updatedAt, ${k} AS k FROM ${t}${where} ORDER BY ${u} DESC, ${k} DESC LIMIT 1`, values: params })) as unknown as [{ updatedAt: string; k: string | number }[]];
-  const to: Watermark | null = last.length ? { updatedAt: String(last[0].updatedAt), key: String(last[0].k) } : null;
-  return { columns, parts: sink.parts, to };
 }
 
 /** Keys travel as numbers when exact (so MySQL compares them as numbers), otherwise as text. */

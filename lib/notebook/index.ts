@@ -4,3 +4,4 @@ export * from './progress';
 export * from './charts';
 export * from './checkpoints';
 export * from './explore';
+export * from './prerequisites';

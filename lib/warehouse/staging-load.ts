@@ -10,9 +10,15 @@
  * (Redshift): one COPY ... MANIFEST per run, and the warehouse reads S3 itself.
  * Each run's COPY count must equal its manifest's record_count, or everything rolls back and staging stays as it was.
  * staging.pending_runs then names exactly the runs in staging; buildCore merges them and records them in core.loaded_runs.
+ *
+ * The steps, in order (loadLakeIntoStaging composes them; notebook 05 calls them one cell at a time):
+ *   planWarehouseLoad → beginStagingLoad (BEGIN) → emptyStaging → per run copyRunIntoStaging = per part
+ *   copyPartIntoStaging (openPartForCopy, COPY, count against the manifest) then checkRunCount → recordPendingRun
+ *   → commit.
  */
 import type { PipelineContext } from '../core/context';
 import type { StepResult } from '../core/steps';
+import type { Readable } from 'node:stream';
 import { emptyTableSql, type Warehouse } from './adapter';
 import { OrderHeError } from '../core/errors';
 import { columnNames } from '../core/tables';
@@ -119,27 +125,98 @@ export async function copyRunIntoStaging(tx: Warehouse, lake: LakeHandle, run: R
     options.onRows?.(copied);
   } else {
     for (const part of run.parts) {
-      const csv = await openPartStream(lake, part, { gunzip: true }).catch((err) => { throw inRun(run, err); });
-      let rows: number;
-      try {
-        rows = await tx.copyCsvFromStream(table, run.columns, csv);
-      } catch (err) {
-        csv.destroy();
-        throw inRun(run, err, part.key);
-      }
-      if (rows !== part.rows) {
-        throw new OrderHeError(`COPY of s3://${lake.bucket}/${part.key} into ${table} loaded ${rows} rows, but the manifest of ${run.table} run ${run.runId} says ${part.rows}.`,
-          'Run the extract again (npm run pipeline -- --from lake): a new run replaces this one.');
-      }
+      const rows = await copyPartIntoStaging(tx, lake, run, part);
       copied += rows;
       options.onRows?.(rows);
     }
   }
+  checkRunCount(run, copied);
+  return copied;
+}
+
+/**
+ * Opens one part for COPY: S3 GetObject ─► sha256 and size check ─► gunzip, as a stream. The check runs as the
+ * bytes pass; a part that does not match its run record fails the stream before it ends, so the COPY reading it
+ * fails too and the transaction rolls back. Nothing is written to disk or held whole in memory.
+ */
+export async function openPartForCopy(lake: LakeHandle, run: RunToLoad, part: PartRecord): Promise<Readable> {
+  return openPartStream(lake, part, { gunzip: true }).catch((err) => { throw inRun(run, err); });
+}
+
+/**
+ * One part into staging.<table>: openPartForCopy, then COPY ... FROM STDIN, then the rows COPY reported against the
+ * manifest's record_count for this part. Returns the rows; throws (naming the part) when they differ.
+ */
+export async function copyPartIntoStaging(tx: Warehouse, lake: LakeHandle, run: RunToLoad, part: PartRecord): Promise<number> {
+  const table = `staging.${run.table}`;
+  const csv = await openPartForCopy(lake, run, part);
+  let rows: number;
+  try {
+    rows = await tx.copyCsvFromStream(table, run.columns, csv);
+  } catch (err) {
+    csv.destroy();
+    throw inRun(run, err, part.key);
+  }
+  if (rows !== part.rows) {
+    throw new OrderHeError(`COPY of s3://${lake.bucket}/${part.key} into ${table} loaded ${rows} rows, but the manifest of ${run.table} run ${run.runId} says ${part.rows}.`,
+      'Run the extract again (npm run pipeline -- --from lake): a new run replaces this one.');
+  }
+  return rows;
+}
+
+/** A run's rows against its manifest's total record_count: a part missing or counted twice fails here. */
+export function checkRunCount(run: RunToLoad, copied: number): void {
   if (copied !== run.recordCount) {
     throw new OrderHeError(`${run.table} run ${run.runId}: COPY loaded ${copied} rows, but its manifest says ${run.recordCount}.`,
       'Run the extract again (npm run pipeline -- --from lake): a new run replaces this one.');
   }
-  return copied;
+}
+
+/** Records a copied run in staging.pending_runs: the list buildCore merges and then moves to core.loaded_runs. */
+export async function recordPendingRun(tx: Warehouse, run: RunToLoad): Promise<void> {
+  await tx.query('INSERT INTO staging.pending_runs (table_name, run_id, lineage, kind, record_count) VALUES ($1, $2, $3, $4, $5)',
+    [run.table, run.runId, run.lineage, run.kind, run.recordCount]);
+}
+
+/**
+ * The staging load's one transaction, held open across calls (and notebook cells): `tx` runs inside it until
+ * commit() publishes everything at once or rollback() leaves staging as it was. Built on db.transaction, so every
+ * driver keeps its own BEGIN/COMMIT rules.
+ */
+export interface StagingTransaction {
+  tx: Warehouse;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+/** BEGIN: opens the staging load's transaction (see StagingTransaction). */
+export async function beginStagingLoad(db: Warehouse): Promise<StagingTransaction> {
+  const rollingBack = new Error('staging load rolled back');
+  let end!: (err?: Error) => void;
+  let opened!: (tx: Warehouse) => void;
+  const txOpen = new Promise<Warehouse>((resolve) => (opened = resolve));
+  const finished = db.transaction(async (tx) => {
+    opened(tx);
+    await new Promise<void>((resolve, reject) => (end = (err) => (err ? reject(err) : resolve())));
+  });
+  // BEGIN failing rejects `finished` before the callback ever runs.
+  const tx = await Promise.race([txOpen, finished.then(() => txOpen)]);
+  let open = true;
+  return {
+    tx,
+    async commit() {
+      if (!open) throw new OrderHeError('This staging load has already ended.', 'Start a new one: beginStagingLoad(db).');
+      open = false;
+      end();
+      await finished;
+    },
+    async rollback() {
+      if (!open) return;
+      open = false;
+      end(rollingBack);
+      await finished.catch((err) => { if (err !== rollingBack) throw err; });
+    },
+  };
 }
 
 /** Names the run (and part) in an error from the lake or from COPY, keeping OrderHeError's fix. */
@@ -154,7 +231,7 @@ function inRun(run: RunToLoad, err: unknown, partKey?: string): Error {
 }
 
 /** Empties staging inside the load's transaction (TRUNCATE or DELETE: see capabilities.transactionalTruncate). */
-async function emptyStaging(tx: Warehouse) {
+export async function emptyStaging(tx: Warehouse) {
   for (const t of [...SOURCE_TABLES, 'pending_runs']) await tx.exec(emptyTableSql(tx.capabilities, quoteTableName(`staging.${t}`)));
 }
 
@@ -170,19 +247,23 @@ export async function loadLakeIntoStaging(ctx: PipelineContext): Promise<StepRes
   const detail = Object.fromEntries(SOURCE_TABLES.map((t) => [t, { runs: 0, rows: 0 }])) as StagingLoadDetail;
   let done = 0;
   ctx.progress('warehouse', 0, plan.totalRows, 'rows');
-  await db.transaction(async (tx) => {
-    await emptyStaging(tx);
+  const load = await beginStagingLoad(db);
+  try {
+    await emptyStaging(load.tx);
     for (const run of plan.runs) {
-      const rows = await copyRunIntoStaging(tx, lake, run, {
+      const rows = await copyRunIntoStaging(load.tx, lake, run, {
         region: ctx.config.lake.region,
         onRows: (n) => ctx.progress('warehouse', (done += n), plan.totalRows, 'rows'),
       });
-      await tx.query('INSERT INTO staging.pending_runs (table_name, run_id, lineage, kind, record_count) VALUES ($1, $2, $3, $4, $5)',
-        [run.table, run.runId, run.lineage, run.kind, run.recordCount]);
+      await recordPendingRun(load.tx, run);
       detail[run.table].runs += 1;
       detail[run.table].rows += rows;
     }
-  });
+  } catch (err) {
+    await load.rollback().catch(() => {}); // the first error is the one to report
+    throw err;
+  }
+  await load.commit();
   const rows = SOURCE_TABLES.reduce((n, t) => n + detail[t].rows, 0);
   return { rows, detail };
 }
