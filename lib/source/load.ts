@@ -17,7 +17,7 @@ import type { PipelineContext } from '../core/context';
 import type { RunOptions, StepResult } from '../core/steps';
 import { OrderHeError } from '../core/errors';
 import { quoteMysqlIdent } from '../core/identifiers';
-import { mysqlOptions } from './connection';
+import { connectToSource, mysqlOptions } from './connection';
 import { SOURCE_TABLES, columnNames } from '../core/tables';
 import {
   UPDATE_FILES, fileColumns, generatedFile, parseTsvField, readGeneratedManifest,
@@ -130,7 +130,7 @@ export async function sourceServerVersion(conn: Pick<mysql.Pool, 'query'>): Prom
 /** A connection of its own: session settings (foreign_key_checks, temporary tables) never leak into the pool. */
 async function openLoadConnection(ctx: PipelineContext): Promise<mysql.Connection> {
   const { database } = await ctx.source();
-  return mysql.createConnection({ ...mysqlOptions(ctx.config.source), database, multipleStatements: false });
+  return connectToSource({ ...mysqlOptions(ctx.config.source), database, multipleStatements: false });
 }
 
 /**
