@@ -5,7 +5,7 @@
  * understand what we write.
  *
  * Written so that PostgreSQL `COPY ... (FORMAT csv, HEADER true, NULL '\N')` and Redshift
- * `COPY ... CSV IGNOREHEADER 1 NULL AS '\N'` read back exactly the value MySQL had:
+ * `COPY ... CSV IGNOREHEADER 1` (whose default null string is \N) read back exactly the value MySQL had:
  * NULL is an unquoted \N, the empty string is "", and anything that could be mistaken for either is quoted.
  */
 
