@@ -130,6 +130,10 @@ test('every statement the Redshift adapter sends to load, merge, test, build the
   for (const kind of [/^COPY .* FROM 's3:/s, /^DELETE FROM "staging"/, /^INSERT INTO core\.fct_orders/, /^CREATE TABLE "mart_build"\./, /^BEGIN READ ONLY$/, /^COMMENT ON /, /^LOCK TABLE/]) {
     assert.ok(statements.some((s) => kind.test(s)), `the recording holds ${kind}`);
   }
+  // The times the pipeline writes are bound values, not CURRENT_TIMESTAMP (leader-node only on Redshift).
+  for (const table of ['core.loaded_runs', 'core.test_results']) {
+    assert.ok(statements.some((s) => s.startsWith(`INSERT INTO ${table}`) && /CAST\(\$1 AS TIMESTAMPTZ\)/.test(s)), `${table} gets its time as $1`);
+  }
   assert.deepEqual(show(dialectProblems(sentToRedshift, 'redshift')), []);
 });
 

@@ -42,6 +42,8 @@ test('the Redshift COPY for a run reads its manifest with the IAM role, in the l
     "REGION 'eu-west-1'",
     'COMPUPDATE OFF STATUPDATE OFF',
   ].join('\n'));
+  // No NULL AS: Redshift's documented default null string is \N, the lake's; a '\N' literal's backslash is what its docs leave open.
+  assert.doesNotMatch(redshiftCopySql(input), /NULL AS/);
 });
 
 test('nothing that could close a quote reaches the COPY: role, region, key, bucket and names are checked', () => {
