@@ -4,6 +4,7 @@ import { testEnv } from './helpers';
 import { generateShop } from '../lib/pipeline';
 import { bulkLoadSettings, loadShopIntoSource, checksumSourceTables, countSourceRows, insertRowByRow, loadDataLocal } from '../lib/source/load';
 import { OrderHeError } from '../lib/core/errors';
+import { connectToSource, mysqlOptions } from '../lib/source/connection';
 import { benchSourceSteps } from '../tools/bench/source-bench';
 import type { RunOptions } from '../lib/core/steps';
 
@@ -157,6 +158,19 @@ test('InnoDB bulk load (unique_checks = 0) is used only on servers where MariaDB
   for (const v of ['10.11.11-MariaDB', '10.11.19-MariaDB-0+deb12u1', '11.4.5-MariaDB', '11.8.2-MariaDB-ubu2404']) assert.ok(bulk(v), v);
   for (const v of ['10.11.10-MariaDB', '10.6.21-MariaDB', '11.4.4-MariaDB', '11.5.2-MariaDB', '8.4.3', '8.0.40-0ubuntu0.22.04.1']) assert.ok(!bulk(v), v);
   for (const v of ['10.11.19-MariaDB', '8.4.3']) assert.ok(bulkLoadSettings(v).includes('SET SESSION foreign_key_checks = 0'));
+});
+
+test('every source connection, pooled or its own, runs with time_zone +00:00 (the UTC the DDL comments promise)', async () => {
+  // Several at once, so the pool opens more than one connection: each runs the SET before anything else.
+  const zones = await Promise.all([1, 2, 3].map(() => query<{ tz: string }>('SELECT @@session.time_zone AS tz, SLEEP(0.05) AS s')));
+  assert.deepEqual(zones.map((r) => r[0].tz), ['+00:00', '+00:00', '+00:00']);
+  const conn = await connectToSource(mysqlOptions(ctx.config.source));
+  try {
+    const [rows] = (await conn.query('SELECT @@session.time_zone AS tz')) as unknown as [{ tz: string }[]];
+    assert.equal(rows[0].tz, '+00:00');
+  } finally {
+    await conn.end();
+  }
 });
 
 test('loading files generated for other options is refused with the fix', async () => {

@@ -13,6 +13,7 @@ import { UPDATE_FILES } from '../lib/generate/files';
 import { createSourceSchema } from '../lib/source/load';
 import { csvKindOf, csvKindOfColumn } from '../lib/lake/csv';
 import { createStagingTables } from '../lib/warehouse/staging-load';
+import { createCoreTables } from '../lib/warehouse/core-merge';
 
 const env = testEnv('tables');
 let ctx: PipelineContext;
@@ -99,12 +100,12 @@ async function sourceColumns(table: string): Promise<DdlColumn[]> {
   }));
 }
 
-async function stagingColumns(table: string): Promise<DdlColumn[]> {
+async function stagingColumns(table: string, schema = 'staging'): Promise<DdlColumn[]> {
   const db = await ctx.warehouse();
   const rows = await db.query<Record<string, unknown>>(
     `SELECT column_name AS name, is_nullable AS nullable, data_type AS data_type, numeric_precision AS p, numeric_scale AS s,
             character_maximum_length AS len, datetime_precision AS dp
-       FROM information_schema.columns WHERE table_schema = 'staging' AND table_name = $1 ORDER BY ordinal_position`, [table]);
+       FROM information_schema.columns WHERE table_schema = $2 AND table_name = $1 ORDER BY ordinal_position`, [table, schema]);
   return rows.map((r) => ({
     name: String(r.name), nullable: r.nullable === 'YES', dataType: String(r.data_type), columnType: String(r.data_type),
     precision: num(r.p), scale: num(r.s), length: num(r.len), datetimePrecision: num(r.dp),
@@ -199,6 +200,33 @@ test('staging has room for every source value: its text lengths and money precis
         if (s.length !== null && (w.length ?? 0) < s.length) problems.push(`${t}.${spec.name}: staging holds ${w.length} characters, the source ${s.length}`);
       }
       if (spec.kind === 'money' && (w.precision ?? 0) < (s.precision ?? 0)) problems.push(`${t}.${spec.name}: staging NUMERIC(${w.precision},2), the source DECIMAL(${s.precision},2)`);
+    });
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('staging and core have room in bytes for every source text: free text gets 4 bytes a character, CHAR holds only ASCII codes', async () => {
+  // Redshift counts VARCHAR(n) in bytes and its CHAR takes single-byte characters only (Redshift Database Developer
+  // Guide, "Preparing your input data", t_preparing-input-data.html); utf8mb4 takes up to 4 bytes a character (a
+  // Korean syllable 3). PostgreSQL counts characters, so the wider columns only cost Redshift's byte limit.
+  await createSourceSchema(ctx);
+  const db = await ctx.warehouse();
+  await createCoreTables(db, ctx.config.projectRoot);
+  const problems: string[] = [];
+  for (const t of SOURCE_TABLES) {
+    const source = await sourceColumns(t);
+    const coreTable = TABLES[t].core.table.replace(/^core\./, '');
+    const places = [{ where: `staging.${t}`, columns: await stagingColumns(t) }, { where: `core.${coreTable}`, columns: await stagingColumns(coreTable, 'core') }];
+    TABLES[t].columns.forEach((spec, i) => {
+      const chars = source[i].length;
+      for (const { where, columns } of places) {
+        const c = columns.find((col) => col.name === spec.name);
+        if (!c || chars === null) continue;
+        if (spec.kind === 'text' && (c.dataType !== 'character varying' || (c.length ?? 0) < 4 * chars)) {
+          problems.push(`${where}.${spec.name} is ${c.dataType}(${c.length}): free text of ${chars} characters needs VARCHAR(${4 * chars}) on Redshift`);
+        }
+        if (c.dataType === 'character' && spec.kind !== 'code') problems.push(`${where}.${spec.name} is CHAR, which Redshift fills with single-byte characters only: it must be an ASCII code`);
+      }
     });
   }
   assert.deepEqual(problems, []);

@@ -5,7 +5,7 @@
  * understand what we write.
  *
  * Written so that PostgreSQL `COPY ... (FORMAT csv, HEADER true, NULL '\N')` and Redshift
- * `COPY ... CSV IGNOREHEADER 1 NULL AS '\N'` read back exactly the value MySQL had:
+ * `COPY ... CSV IGNOREHEADER 1` (whose default null string is \N) read back exactly the value MySQL had:
  * NULL is an unquoted \N, the empty string is "", and anything that could be mistaken for either is quoted.
  */
 
@@ -63,14 +63,16 @@ const SQL_NEEDS_QUOTES = "_utf8mb4 X'5B222C0D0A5D'";
 
 /**
  * csvField done by the server, for one column (`column` already quoted): the same text, byte for byte.
- * Empty and \N are compared with CHAR_LENGTH and BINARY because utf8mb4_unicode_ci ignores trailing spaces.
+ * Empty and \N are compared with CHAR_LENGTH and a binary comparison because utf8mb4_unicode_ci ignores trailing
+ * spaces. CAST(... AS BINARY), not the `BINARY expr` operator: MySQL 8.0.27 deprecated that (warning 1287) and
+ * will remove it; the CAST means the same on MariaDB and MySQL ("Cast Functions and Operators", MySQL 8.0 manual).
  */
 export function csvFieldSql(column: string, kind: CsvKind): string {
   if (kind === 'timestamp') return `IFNULL(CONCAT(${column}, '+00'), ${SQL_CSV_NULL})`;
   if (kind === 'number') return `IFNULL(${column}, ${SQL_CSV_NULL})`;
   const c = kind === 'binary' ? `CONVERT(${column} USING utf8mb4)` : column;
   return `IF(${c} IS NULL, ${SQL_CSV_NULL}, IF(CHAR_LENGTH(${c}) = 0, '""', ` +
-    `IF(BINARY ${c} = ${SQL_CSV_NULL} OR ${c} REGEXP ${SQL_NEEDS_QUOTES}, CONCAT('"', REPLACE(${c}, '"', '""'), '"'), ${c})))`;
+    `IF(CAST(${c} AS BINARY) = ${SQL_CSV_NULL} OR ${c} REGEXP ${SQL_NEEDS_QUOTES}, CONCAT('"', REPLACE(${c}, '"', '""'), '"'), ${c})))`;
 }
 
 /**

@@ -10,7 +10,7 @@
  *   state/extract.json                                               ExtractState: lineage and watermarks
  *
  * CSV dialect (PostgreSQL COPY ... (FORMAT csv, HEADER true, NULL '\N') and Redshift COPY ... CSV
- * IGNOREHEADER 1 NULL AS '\N' read it back exactly): a header line; comma-separated; RFC 4180 quoting
+ * IGNOREHEADER 1, whose default null string is \N, read it back exactly): a header line; comma-separated; RFC 4180 quoting
  * (a field with a comma, quote, CR or LF is quoted, quotes doubled); the empty string is written "" and NULL
  * as \N unquoted (a real value equal to \N is quoted); timestamps as 'YYYY-MM-DD HH:MM:SS.mmm+00' (UTC);
  * DECIMAL as its exact digits; LF line ends; UTF-8.

@@ -60,13 +60,16 @@ export async function commentOnModels(db: Warehouse, models: readonly DeclaredMo
  */
 export async function recordTestResults(db: Warehouse, stage: 'core merge' | 'mart build', checks: readonly QualityCheck[]): Promise<void> {
   await db.query('DELETE FROM core.test_results WHERE stage = $1', [stage]);
+  // The time comes from this process, not CURRENT_TIMESTAMP: Redshift runs that only on its leader node and refuses
+  // it in a statement that writes a user table (docs: "Leader node-only functions", c_SQL_functions_leader_node_only.html).
+  const testedAt = new Date().toISOString();
   const perStatement = 100;
   for (let i = 0; i < checks.length; i += perStatement) {
-    const params: unknown[] = [];
+    const params: unknown[] = [testedAt];
     const tuples = checks.slice(i, i + perStatement).map((c) => {
       params.push(stage, c.table, c.check, c.status, c.expected === null ? null : String(c.expected), c.actual === null ? null : String(c.actual), c.detail.slice(0, 1000));
       const n = params.length;
-      return `($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}, CURRENT_TIMESTAMP)`;
+      return `($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}, CAST($1 AS TIMESTAMPTZ))`;
     });
     await db.query(`INSERT INTO core.test_results (stage, model, test, status, expected, actual, detail, tested_at) VALUES ${tuples.join(', ')}`, params);
   }

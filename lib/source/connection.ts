@@ -17,7 +17,8 @@ export function mysqlOptions(cfg: SourceConfig): mysql.PoolOptions {
     port: cfg.port,
     user: cfg.user,
     password: cfg.password,
-    // All timestamps are UTC in the source; strings avoid a round-trip through JS Date (and its local zone).
+    // How mysql2 itself turns JS Dates into DATETIME text and back (client side; with dateStrings, only for
+    // parameters). The server's session zone is a different setting: UTC_SESSION_SQL sets that.
     timezone: 'Z',
     dateStrings: true,
     // DECIMAL and BIGINT come back as exact strings: money is never a float here.
@@ -29,6 +30,27 @@ export function mysqlOptions(cfg: SourceConfig): mysql.PoolOptions {
     multipleStatements: true,
     connectionLimit: 4,
   };
+}
+
+/**
+ * Every source connection runs in UTC, whatever the server's default (RDS: the parameter group's time_zone, often
+ * the region's). DATETIME columns are stored as written either way; this is what makes NOW(), CURRENT_TIMESTAMP and
+ * any TIMESTAMP column agree with them. An offset, not a zone name: it needs no time-zone tables (MariaDB and MySQL 8).
+ */
+export const UTC_SESSION_SQL = "SET time_zone = '+00:00'";
+
+type CallbackConnection = { query(sql: string, done: (err: Error | null) => void): unknown };
+
+/** One connection of its own (no pool), already in UTC. */
+export async function connectToSource(options: mysql.ConnectionOptions): Promise<mysql.Connection> {
+  const conn = await mysql.createConnection(options);
+  try {
+    await conn.query(UTC_SESSION_SQL);
+  } catch (err) {
+    await conn.end().catch(() => {});
+    throw err;
+  }
+  return conn;
 }
 
 export function sourceErrorFor(cfg: SourceConfig, err: unknown): Error {
@@ -47,7 +69,7 @@ export function sourceErrorFor(cfg: SourceConfig, err: unknown): Error {
  */
 export async function withSourceServer<T>(cfg: SourceConfig, fn: (conn: mysql.Connection) => Promise<T>): Promise<T> {
   try {
-    const conn = await mysql.createConnection({ ...mysqlOptions(cfg), database: undefined });
+    const conn = await connectToSource({ ...mysqlOptions(cfg), database: undefined });
     try {
       return await fn(conn);
     } finally {
@@ -71,5 +93,9 @@ export async function openSource(cfg: SourceConfig, options: { create?: boolean 
     }
   });
   const pool = mysql.createPool({ ...mysqlOptions(cfg), database: cfg.database });
+  // Each new pooled connection runs UTC_SESSION_SQL first: mysql2 queues a connection's commands in order, so it
+  // precedes any query the pool hands that connection. The offset always exists, so it cannot fail on its own.
+  // (The event hands over mysql2's callback connection, whatever promise.d.ts says: measured, mysql2 3.x.)
+  pool.on('connection', (conn) => { (conn as unknown as CallbackConnection).query(UTC_SESSION_SQL, () => {}); });
   return { pool, database: cfg.database, close: () => pool.end() };
 }

@@ -144,8 +144,11 @@ async function mergePendingRuns(tx: Warehouse, plan: CorePlan, projectRoot: stri
   if (plan.mode === 'replace') await tx.query('DELETE FROM core.loaded_runs WHERE lineage <> $1', [plan.lineage]);
   await tx.exec(`DELETE FROM core.loaded_runs USING staging.pending_runs p
                  WHERE core.loaded_runs.table_name = p.table_name AND core.loaded_runs.run_id = p.run_id`);
-  await tx.exec(`INSERT INTO core.loaded_runs (table_name, run_id, lineage, kind, record_count)
-                 SELECT table_name, run_id, lineage, kind, record_count FROM staging.pending_runs`);
+  // loaded_at is this process's clock, bound as a value: CURRENT_TIMESTAMP (or a column DEFAULT of it) is a
+  // leader-node-only function on Redshift and fails in an INSERT ... SELECT that reads a table (Redshift docs:
+  // "Leader node-only functions"); its compute-node GETDATE() does not exist on PostgreSQL.
+  await tx.query(`INSERT INTO core.loaded_runs (table_name, run_id, lineage, kind, record_count, loaded_at)
+                 SELECT table_name, run_id, lineage, kind, record_count, CAST($1 AS TIMESTAMPTZ) FROM staging.pending_runs`, [new Date().toISOString()]);
   await tx.exec('DELETE FROM staging.pending_runs');
   return baseline;
 }

@@ -95,7 +95,9 @@ export function pgPoolWarehouse(pool: PgPoolLike, flavour: PgFlavour): Warehouse
     async transaction(fn, options = {}) {
       const client = await pool.connect();
       try {
-        // READ ONLY in BEGIN itself: PostgreSQL takes it there as well, and Redshift takes it nowhere else.
+        // READ ONLY in BEGIN itself: PostgreSQL takes it there as well, and Redshift takes it nowhere else
+        // ("BEGIN ... [ READ WRITE | READ ONLY ]", docs.aws.amazon.com/redshift/latest/dg/r_BEGIN.html). A user that
+        // can only read the mart (README: "Exploring the mart read-only on Redshift") guards connections opened by hand.
         await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
         const result = await fn(pgClientWarehouse(client, flavour));
         await client.query('COMMIT');

@@ -73,6 +73,13 @@ function checkManifestKey(key: string): string {
 /**
  * The Redshift COPY of one lake run, read through its manifest. The options mirror the lake's CSV dialect:
  * gzipped CSV, one header line, \N for NULL (a quoted "" stays an empty string), timestamps with a +00 offset.
+ *
+ * No NULL AS option: "The default null_string is '\N'" (Redshift Database Developer Guide, COPY, Data conversion
+ * parameters: docs.aws.amazon.com/redshift/latest/dg/copy-parameters-data-conversion.html#copy-null-as), which is
+ * the lake's marker. Spelling it out would put a backslash in a string literal, and whether Redshift's literal
+ * turns '\N' into the two characters \N or into N (NULLs then loading as text, or failing typed columns such as
+ * payments.paid_at) is what its docs leave open. PostgreSQL and PGlite name it (NULL '\N', standard strings), so
+ * all three read the same two bytes as NULL. test/redshift.test.ts COPYs NULL paid_at on a real Redshift.
  */
 export function redshiftCopySql(input: RedshiftCopyInput): string {
   const cols = input.columns.map((c) => quotePgIdent(c, 'column')).join(', ');
@@ -81,7 +88,7 @@ export function redshiftCopySql(input: RedshiftCopyInput): string {
     `COPY ${quoteTableName(input.table)} (${cols})`,
     `FROM '${url}'`,
     `IAM_ROLE '${checkIamRole(input.iamRole)}'`,
-    `FORMAT AS CSV GZIP MANIFEST IGNOREHEADER 1 NULL AS '\\N' TIMEFORMAT 'auto'`,
+    `FORMAT AS CSV GZIP MANIFEST IGNOREHEADER 1 TIMEFORMAT 'auto'`,
     `REGION '${checkRegion(input.region)}'`,
     // Staging is replaced on every load: computing compression and statistics for it would only cost time.
     `COMPUPDATE OFF STATUPDATE OFF`,
@@ -122,7 +129,7 @@ export function redshiftAccessProbeSql(input: { bucket: string; iamRole: string;
     const cols = input.run.columns.map((c) => `${quotePgIdent(c, 'column')} VARCHAR(65535)`).join(', ');
     return [
       `CREATE TEMP TABLE orderhe_copy_probe (${cols})`,
-      `COPY orderhe_copy_probe FROM 's3://${bucket}/${checkManifestKey(input.run.manifestKey)}' ${auth} FORMAT AS CSV GZIP MANIFEST IGNOREHEADER 1 NULL AS '\\N' NOLOAD`,
+      `COPY orderhe_copy_probe FROM 's3://${bucket}/${checkManifestKey(input.run.manifestKey)}' ${auth} FORMAT AS CSV GZIP MANIFEST IGNOREHEADER 1 NOLOAD`,
       'DROP TABLE orderhe_copy_probe',
     ];
   }

@@ -5,13 +5,16 @@
 -- Month differences use year*12 + month, which PostgreSQL and Redshift both compute the same way
 -- (Redshift's DATEDIFF(month, a, b) would also do; PostgreSQL has no DATEDIFF). MIN() OVER without ORDER BY
 -- needs no frame clause on Redshift.
+-- Redshift: every division has NUMERIC(p,s) operands of bounded precision. Its quotient's scale is
+--   max(4, s1 + p2 - s2 + 1), capped at 38 (r_numeric_computations201.html), so SUM()'s NUMERIC(38,2) over
+--   another sum would overflow; the outer CAST gives every warehouse the same digits.
 -- Source: core.fct_orders.
 SELECT
   c.cohort_month,
   c.month_number,
   c.customers,
   c.cohort_size,
-  CAST(CAST(c.customers AS NUMERIC(18,4)) / c.cohort_size AS NUMERIC(8,4)) AS retention_rate
+  CAST(CAST(c.customers AS NUMERIC(18,0)) / CAST(c.cohort_size AS NUMERIC(18,0)) AS NUMERIC(8,4)) AS retention_rate
 FROM (
   SELECT
     g.cohort_month,

@@ -2,6 +2,9 @@
 -- Columns: revenue_rank (1 = most revenue), product_id, sku, name, category, brand, orders, units, revenue,
 --   margin, revenue_share (of all product revenue), cumulative_share (running share down the ranking:
 --   the Pareto curve, e.g. how few products make 80% of revenue).
+-- Redshift: every division has NUMERIC(p,s) operands of bounded precision. Its quotient's scale is
+--   max(4, s1 + p2 - s2 + 1), capped at 38 (r_numeric_computations201.html), so SUM()'s NUMERIC(38,2) over
+--   another sum would overflow; the outer CAST gives every warehouse the same digits.
 -- Only lines of sales orders count. Source: core.fct_order_items, core.fct_orders, core.dim_product.
 SELECT *
 FROM (
@@ -9,9 +12,9 @@ FROM (
     CAST(RANK() OVER (ORDER BY s.revenue DESC, s.product_id) AS INTEGER) AS revenue_rank,
     s.product_id, p.sku, p.name, p.category, p.brand,
     s.orders, s.units, s.revenue, s.margin,
-    CAST(s.revenue / NULLIF(SUM(s.revenue) OVER (), 0) AS NUMERIC(8,4)) AS revenue_share,
-    CAST(SUM(s.revenue) OVER (ORDER BY s.revenue DESC, s.product_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-         / NULLIF(SUM(s.revenue) OVER (), 0) AS NUMERIC(8,4)) AS cumulative_share
+    CAST(s.revenue / NULLIF(CAST(SUM(s.revenue) OVER () AS NUMERIC(16,2)), 0) AS NUMERIC(8,4)) AS revenue_share,
+    CAST(CAST(SUM(s.revenue) OVER (ORDER BY s.revenue DESC, s.product_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS NUMERIC(16,2))
+         / NULLIF(CAST(SUM(s.revenue) OVER () AS NUMERIC(16,2)), 0) AS NUMERIC(8,4)) AS cumulative_share
   FROM (
     SELECT oi.product_id,
            COUNT(DISTINCT oi.order_id) AS orders,

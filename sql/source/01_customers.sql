@@ -1,6 +1,7 @@
 -- customers: one row per shop customer (grain: customer_id).
 -- Rows come from lib/generate (synthetic, seeded). Contact fields are nullable because real sign-ups are messy.
--- All timestamps are UTC (the connection runs with time_zone '+00:00'); DATETIME, not TIMESTAMP, to pass 2038.
+-- All timestamps are UTC: the generator writes UTC, and every source connection runs with time_zone '+00:00'
+-- (UTC_SESSION_SQL, lib/source/connection.ts) so NOW() agrees. DATETIME, not TIMESTAMP, to pass 2038.
 CREATE TABLE IF NOT EXISTS customers (
   customer_id     INT UNSIGNED  NOT NULL,
   email           VARCHAR(255)  NULL,

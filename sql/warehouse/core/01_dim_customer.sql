@@ -4,15 +4,16 @@
 -- customer's region and channel as they were when it was placed.
 -- customer_key is assigned by the merge (MAX + ROW_NUMBER), not an IDENTITY/serial: the same SQL runs on
 -- PostgreSQL and Redshift, and only one merge runs at a time (it locks core.loaded_runs).
+-- Text widths are Redshift bytes, 4 per source character, like staging's (see sql/warehouse/staging/00_schema.sql).
 CREATE TABLE IF NOT EXISTS core.dim_customer (
   customer_key    BIGINT        NOT NULL,
   customer_id     BIGINT        NOT NULL,
-  email           VARCHAR(255),
-  first_name      VARCHAR(100)  NOT NULL,
-  last_name       VARCHAR(100)  NOT NULL,
-  phone           VARCHAR(40),
-  city            VARCHAR(100),
-  region          VARCHAR(100)  NOT NULL,
+  email           VARCHAR(1020),
+  first_name      VARCHAR(400)  NOT NULL,
+  last_name       VARCHAR(400)  NOT NULL,
+  phone           VARCHAR(160),
+  city            VARCHAR(400),
+  region          VARCHAR(400)  NOT NULL,
   country         CHAR(2)       NOT NULL,
   signup_channel  VARCHAR(20)   NOT NULL,
   signed_up_at    TIMESTAMPTZ   NOT NULL,

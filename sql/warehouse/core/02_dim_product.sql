@@ -2,10 +2,10 @@
 -- Rows come from staging.products (merge/02_dim_product.sql); a changed product overwrites its row.
 CREATE TABLE IF NOT EXISTS core.dim_product (
   product_id   BIGINT         NOT NULL,
-  sku          VARCHAR(32)    NOT NULL,
-  name         VARCHAR(200)   NOT NULL,
-  category     VARCHAR(50)    NOT NULL,
-  brand        VARCHAR(100)   NOT NULL,
+  sku          VARCHAR(128)   NOT NULL,
+  name         VARCHAR(800)   NOT NULL,
+  category     VARCHAR(200)   NOT NULL,
+  brand        VARCHAR(400)   NOT NULL,
   price        NUMERIC(10,2)  NOT NULL,
   cost         NUMERIC(10,2)  NOT NULL,
   unit_margin  NUMERIC(10,2)  NOT NULL,   -- price - cost

@@ -10,8 +10,8 @@ CREATE TABLE IF NOT EXISTS core.fct_orders (
   ordered_at       TIMESTAMPTZ    NOT NULL,
   status           VARCHAR(20)    NOT NULL,  -- placed | paid | shipped | delivered | cancelled | refunded
   currency         CHAR(3)        NOT NULL,
-  ship_city        VARCHAR(100),
-  ship_region      VARCHAR(100)   NOT NULL,
+  ship_city        VARCHAR(400),
+  ship_region      VARCHAR(400)   NOT NULL,
   ship_country     CHAR(2)        NOT NULL,
   items_amount     NUMERIC(12,2)  NOT NULL,
   discount_amount  NUMERIC(12,2)  NOT NULL,

@@ -1,10 +1,10 @@
 -- staging.products: the products rows of the pending lake runs.
 CREATE TABLE IF NOT EXISTS staging.products (
   product_id   BIGINT         NOT NULL,
-  sku          VARCHAR(32)    NOT NULL,
-  name         VARCHAR(200)   NOT NULL,
-  category     VARCHAR(50)    NOT NULL,
-  brand        VARCHAR(100)   NOT NULL,
+  sku          VARCHAR(128)   NOT NULL,
+  name         VARCHAR(800)   NOT NULL,
+  category     VARCHAR(200)   NOT NULL,
+  brand        VARCHAR(400)   NOT NULL,
   price        NUMERIC(10,2)  NOT NULL,
   cost         NUMERIC(10,2)  NOT NULL,
   is_active    SMALLINT       NOT NULL,
