@@ -4,7 +4,7 @@
  */
 import type { PipelineContext } from './context';
 import { STEP_NAMES, type RunOptions, type Step, type StepName, type StepResult } from './steps';
-import { OrderHeError } from './errors';
+import { OrderHeError, explainSystemError } from './errors';
 
 export interface StepReport extends StepResult {
   step: StepName;
@@ -28,7 +28,13 @@ export async function runSteps(STEPS: Record<StepName, Step>, ctx: PipelineConte
   const reports: StepReport[] = [];
   for (const step of steps) {
     const started = process.hrtime.bigint();
-    const result = await STEPS[step](ctx, options);
+    let result: StepResult;
+    try {
+      result = await STEPS[step](ctx, options);
+    } catch (err) {
+      // A disk filling up or a server dropping the connection mid-step reads as what it is, with the step to rerun.
+      throw explainSystemError(err, { step, dataDir: ctx.config.pipeline.dataDir }) ?? err;
+    }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const report = { step, ...result, seconds, rowsPerSec: seconds > 0 ? Math.round(result.rows / seconds) : 0 };
     reports.push(report);

@@ -31,6 +31,7 @@ export const PGLITE_CAPABILITIES: WarehouseCapabilities = {
   analyzeAfterLoad: true,
   createsDatabase: false,
   comments: true,
+  runLock: 'in process',
 };
 
 /** Size of one COPY blob: big enough that per-statement cost vanishes, small enough to stay far from the memory limit. */
