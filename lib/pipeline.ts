@@ -47,8 +47,8 @@ export const STEPS: Record<StepName, Step> = {
   dashboard: writeDashboard,
 };
 
-export function runPipeline(ctx: PipelineContext, options: RunOptions, steps: StepName[] = [...STEP_NAMES], onStep?: (r: StepReport) => void): Promise<StepReport[]> {
-  return runSteps(STEPS, ctx, options, steps, onStep);
+export function runPipeline(ctx: PipelineContext, options: RunOptions, steps: StepName[] = [...STEP_NAMES], onStep?: (r: StepReport) => void, onStart?: (step: StepName) => void): Promise<StepReport[]> {
+  return runSteps(STEPS, ctx, options, steps, onStep, onStart);
 }
 
 /**

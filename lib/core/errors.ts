@@ -3,6 +3,8 @@
  * Every message that leaves the process goes through `redact()`, so a password or key
  * that a driver echoes back (some do, inside connection strings) never reaches a terminal or a notebook.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 
 /** A failure the user can fix; `fix` is the command or setting that does it. */
 export class OrderHeError extends Error {
@@ -44,6 +46,27 @@ interface SystemError { code?: string; errno?: number; path?: string; dest?: str
 export interface FailureContext {
   step?: string;
   dataDir?: string;
+  /** The folders the run writes (core/preflight.ts foldersWritten): a full disk is named by the folder on it. */
+  folders?: string[];
+}
+
+/** Of the folders a run writes, the first whose disk has (almost) no room left; undefined when none can be told. */
+function fullFolder(folders: string[]): string | undefined {
+  for (const dir of folders) {
+    let probe = dir;
+    for (;;) {
+      try {
+        const s = fs.statfsSync(probe);
+        if (s.bavail * s.bsize < 256 * 1024) return dir;
+        break;
+      } catch {
+        const up = path.dirname(probe);
+        if (up === probe) break;
+        probe = up;
+      }
+    }
+  }
+  return undefined;
 }
 
 const CONNECTION_LOST_CODES = new Set(['ECONNRESET', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED', 'ER_QUERY_INTERRUPTED', '57P01', '57P02', '57P03']);
@@ -57,7 +80,9 @@ export function explainSystemError(err: unknown, context: FailureContext = {}): 
   if (err instanceof OrderHeError || err === null || typeof err !== 'object') return undefined;
   const e = err as SystemError;
   const code = e.code ?? '';
-  const target = e.path ?? context.dataDir;
+  // A write stream's ENOSPC carries no path: the folder on the full disk is found by asking each disk for its room.
+  // rename(tmp, final) onto a folder: the folder in the way is the destination.
+  const target = e.dest ?? e.path ?? (code === 'ENOSPC' || code === 'EDQUOT' ? fullFolder([...(context.folders ?? []), ...(context.dataDir ? [context.dataDir] : [])]) : undefined) ?? context.dataDir;
   const at = target ? ` ${target}` : '';
   const moveData = 'set ORDERHE_DATA_DIR to a folder on a writable disk with room';
   switch (code) {
@@ -83,7 +108,7 @@ export function explainSystemError(err: unknown, context: FailureContext = {}): 
     const pg = /^57P/.test(code) || e.severity !== undefined || /terminat|postmaster/i.test(e.message ?? '');
     const part = mysql ? 'the MySQL source' : pg ? 'the warehouse' : context.step === 'source' ? 'the MySQL source' : context.step === 'lake' ? 'a server' : 'the warehouse';
     const rerun = context.step ? `npm run pipeline -- --from ${context.step}` : 'the same command';
-    return new OrderHeError(`The connection to ${part} was lost in the middle of ${context.step ? `the ${context.step} step` : 'the run'} (${shown(e.message || code)}).`,
+    return new OrderHeError(`The connection to ${part} was lost in the middle of ${context.step ? `the ${context.step} step` : 'the run'} (${shown(e.message || code).replace(/\.$/, "")}).`,
       `Check that the server is up again (npm run doctor), then run ${rerun}: nothing half-done is visible downstream.`, { cause: err });
   }
   return undefined;

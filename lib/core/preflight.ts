@@ -11,11 +11,11 @@ import type { StepName } from './steps';
 
 /** The folders the steps write, each with the setting that moves it. */
 export function foldersWritten(config: OrderHeConfig, steps: readonly StepName[]): { dir: string; setting: string }[] {
-  const dataDir = { dir: config.pipeline.dataDir, setting: 'ORDERHE_DATA_DIR (pipeline.dataDir)' };
+  const dataDir = { dir: config.pipeline.dataDir, setting: 'ORDERHE_DATA_DIR' };
   const out: { dir: string; setting: string }[] = [];
   if (steps.includes('generate')) out.push({ ...dataDir, dir: path.join(dataDir.dir, 'generated') });
   // The embedded lake server keeps its objects on this disk; it serves the lake and warehouse steps.
-  if (config.lake.kind === 'embedded' && steps.some((s) => s === 'lake' || s === 'warehouse')) out.push({ dir: config.lake.dir, setting: 'lake.dir (under ORDERHE_DATA_DIR)' });
+  if (config.lake.kind === 'embedded' && steps.some((s) => s === 'lake' || s === 'warehouse')) out.push({ dir: config.lake.dir, setting: 'lake.dir' });
   if (steps.some((s) => s === 'mart' || s === 'dashboard')) out.push({ ...dataDir, dir: path.join(dataDir.dir, 'out') });
   return out;
 }
@@ -34,10 +34,10 @@ export function checkFolderWritable(dir: string, setting: string): void {
         existing = path.dirname(existing);
         continue;
       }
-      if (code !== 'ENOENT') throw new OrderHeError(`Cannot use ${dir} (${setting}): ${existing} gives ${code}.`, `Set ${setting.split(' ')[0]} to a folder you can write.`);
+      if (code !== 'ENOENT') throw new OrderHeError(`Cannot use ${dir} (from ${setting}): ${existing} gives ${code}.`, `Set ${setting} to a folder you can write.`);
     }
     if (stat && !stat.isDirectory()) {
-      throw new OrderHeError(`Cannot use ${dir} (${setting}) as a folder: ${existing} is a file (ENOTDIR).`, `Move that file away, or set ${setting.split(' ')[0]} to another folder.`);
+      throw new OrderHeError(`Cannot use ${dir} (from ${setting}) as a folder: ${existing} is a file (ENOTDIR).`, `Move that file away, or set ${setting} to another folder.`);
     }
     if (stat) break;
     const up = path.dirname(existing);
@@ -49,7 +49,7 @@ export function checkFolderWritable(dir: string, setting: string): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EROFS' ? 'is on a read-only file system (EROFS)' : `is not writable (${code})`;
-    throw new OrderHeError(`Cannot write ${dir} (${setting}): ${existing} ${why}.`, `Set ${setting.split(' ')[0]} to a folder on a writable disk, or fix that folder's permissions.`);
+    throw new OrderHeError(`Cannot write ${dir} (from ${setting}): ${existing} ${why}.`, `Set ${setting} to a folder on a writable disk, or fix that folder's permissions.`);
   }
 }
 

@@ -1,6 +1,6 @@
 /** What every command shares: profile flags, progress on stderr, and one readable line on failure. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { describeError, OrderHeError, shown, type FailureContext } from '../../lib/core/errors';
+import { describeError, explainSystemError, OrderHeError, shown, type FailureContext } from '../../lib/core/errors';
 import type { Progress } from '../../lib/core/context';
 import { progressText } from '../../lib/core/progress';
 
@@ -42,7 +42,7 @@ export const failureContext: FailureContext = {};
 export function fail(err: unknown, verbose: boolean): never {
   clearProgress();
   process.stderr.write(`✗ ${describeError(err, verbose, failureContext)}\n`);
-  if (!verbose && !(err instanceof OrderHeError)) process.stderr.write('  (run again with --verbose for details)\n');
+  if (!verbose && !(err instanceof OrderHeError) && !explainSystemError(err, failureContext)) process.stderr.write('  (run again with --verbose for details)\n');
   process.exit(1);
 }
 
@@ -51,6 +51,8 @@ export async function main(run: (verbose: boolean) => Promise<void>): Promise<vo
   // An 'error' event nobody listens to (a write stream inside the embedded lake server on a full disk) would
   // otherwise end the process with Node's own stack trace.
   process.on('uncaughtException', (err) => fail(err, verbose));
+  // Output piped into a reader that stopped (| head): nothing more to say, and no stack about it.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); else fail(err, verbose); });
   process.on('unhandledRejection', (err) => fail(err, verbose));
   try {
     await run(verbose);

@@ -3,7 +3,7 @@ import { main, parseCli, cliProgress, clearProgress, positiveInt, failureContext
 import { holdRunLocks, openPipeline, runPipeline, stepRange } from '../../lib/pipeline';
 import { STEP_NAMES, type RunOptions, type StepName } from '../../lib/core/steps';
 import { OrderHeError, redact } from '../../lib/core/errors';
-import { checkRunSettings } from '../../lib/core/preflight';
+import { checkRunSettings, foldersWritten } from '../../lib/core/preflight';
 import type { StepReport } from '../../lib/core/runner';
 
 const USAGE = `
@@ -53,6 +53,7 @@ main(async () => {
   };
   if (options.locale !== 'en' && options.locale !== 'ko') throw new OrderHeError(`--locale ${options.locale} is not supported.`, 'Use --locale en or --locale ko.');
   checkRunSettings(ctx.config, steps);
+  failureContext.folders = foldersWritten(ctx.config, steps).map((f) => f.dir);
   const log = (s: string) => { if (!values.json) process.stdout.write(s + '\n'); else process.stderr.write(s + '\n'); };
   const lock = await holdRunLocks(ctx.config, steps);
   // Printed once the run lock is held: from here on a second run on these databases is refused.
@@ -62,6 +63,9 @@ main(async () => {
     const reports = await runPipeline(ctx, options, steps, (r) => {
       clearProgress();
       log(`  ✓ ${r.step.padEnd(10)} ${r.rows.toLocaleString('en-US').padStart(12)} rows ${r.seconds.toFixed(2).padStart(8)} s ${r.rowsPerSec.toLocaleString('en-US').padStart(12)} rows/s`);
+    }, (step) => {
+      // For failures that arrive outside the step's own promise (a driver's 'error' event): which step to rerun.
+      failureContext.step = step;
     });
     const totalSeconds = (Date.now() - started) / 1000;
     log(`Done in ${totalSeconds.toFixed(1)} s.`);
