@@ -12,7 +12,7 @@ import { OrderHeError, describeError, redact } from './core/errors';
 import { withSourceServer } from './source/connection';
 import { openLake } from './lake/connection';
 import { warehouseAdapter } from './warehouse/open';
-import { checkRunSettings } from './core/preflight';
+import { checkBeforeRun } from './pipeline';
 import { STEP_NAMES } from './core/steps';
 
 export interface DoctorCheck {
@@ -92,7 +92,7 @@ export async function runDoctor(config: OrderHeConfig): Promise<DoctorCheck[]> {
   return [
     // The same pre-run checks the pipeline makes (loadConfig has already refused bad values and names).
     await check('folders', async () => {
-      checkRunSettings(config, STEP_NAMES);
+      checkBeforeRun(config, STEP_NAMES);
       return `${config.pipeline.dataDir} and the folders under it can be written`;
     }),
     await check('MySQL source', () => checkSource(config.source)),

@@ -20,6 +20,8 @@ import type { OrderHeConfig } from './core/config';
 import { thisRun, type HeldRunLock } from './core/run-lock';
 import { holdSourceRunLock } from './source/run-lock';
 import { holdWarehouseRunLock } from './warehouse/run-lock';
+import { warehouseAdapter } from './warehouse/open';
+import { checkFolderWritable, checkRunSettings, foldersWritten } from './core/preflight';
 
 /** The config plus the three connections, each opened on first use and closed together by close(). */
 export function openPipeline(options: OpenPipelineOptions = {}): PipelineContext {
@@ -49,6 +51,22 @@ export const STEPS: Record<StepName, Step> = {
 
 export function runPipeline(ctx: PipelineContext, options: RunOptions, steps: StepName[] = [...STEP_NAMES], onStep?: (r: StepReport) => void, onStart?: (step: StepName) => void): Promise<StepReport[]> {
   return runSteps(STEPS, ctx, options, steps, onStep, onStart);
+}
+
+/**
+ * The one validation pass before a run touches anything (loadConfig has checked every value and name): every folder
+ * the steps write can be written, the warehouse's own folder included (PGlite). `npm run doctor` runs the same.
+ */
+export function checkBeforeRun(config: OrderHeConfig, steps: readonly StepName[]): void {
+  checkRunSettings(config, steps);
+  const folder = warehouseAdapter(config.warehouse).localFolder?.(config.warehouse);
+  if (folder && steps.some((s) => s === 'warehouse' || s === 'mart' || s === 'dashboard')) checkFolderWritable(folder, 'warehouse.dir');
+}
+
+/** Every folder a run of `steps` writes, for naming the one on a full disk. */
+export function runFolders(config: OrderHeConfig, steps: readonly StepName[]): string[] {
+  const folder = warehouseAdapter(config.warehouse).localFolder?.(config.warehouse);
+  return [...foldersWritten(config, steps).map((f) => f.dir), ...(folder ? [folder] : [])];
 }
 
 /**

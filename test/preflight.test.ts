@@ -129,3 +129,14 @@ test('.env in the project folder is read, under the shell: MYSQL_DATABASE from .
     await conn.end();
   }
 });
+
+test('the embedded warehouse\'s own folder is checked too, before anything runs and by doctor', async () => {
+  const file = path.join(t.dataDir, 'pglite-under-a-file.yml');
+  fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, 'config/embedded.yml'), 'utf8').replace(/^ {2}dir: warehouse$/m, '  dir: /etc/hostname/warehouse'));
+  const before = await sourceOrders();
+  assertPlainFailure(runCli(t, 'pipeline.ts', ['--config', file, '--orders', '100']), /Cannot use \/etc\/hostname\/warehouse \(from warehouse\.dir\) as a folder: \/etc\/hostname is a file/);
+  assert.equal(await sourceOrders(), before);
+  const doctor = runCli(t, 'doctor.ts', ['--config', file]);
+  assert.equal(doctor.code, 1, doctor.all);
+  assert.match(doctor.out, /✗ folders +Cannot use \/etc\/hostname\/warehouse/);
+});

@@ -122,6 +122,7 @@ export const pgliteAdapter: WarehouseAdapter = {
     }
   },
   extraChecks: () => [],
+  localFolder: (cfg) => cfg.dir,
   describeStorage: (cfg) => `PGlite files in ${cfg.dir}`,
   async drop(cfg, log) {
     fs.rmSync(cfg.dir, { recursive: true, force: true });

@@ -1,9 +1,8 @@
 /** npm run pipeline -- [--profile P] [--orders N] [--seed S] [--from STEP] [--until STEP] [--append --days N] [--dirty] [--json] */
 import { main, parseCli, cliProgress, clearProgress, positiveInt, failureContext } from './common';
-import { holdRunLocks, openPipeline, runPipeline, stepRange } from '../../lib/pipeline';
+import { checkBeforeRun, holdRunLocks, openPipeline, runFolders, runPipeline, stepRange } from '../../lib/pipeline';
 import { STEP_NAMES, type RunOptions, type StepName } from '../../lib/core/steps';
 import { OrderHeError, redact } from '../../lib/core/errors';
-import { checkRunSettings, foldersWritten } from '../../lib/core/preflight';
 import type { StepReport } from '../../lib/core/runner';
 
 const USAGE = `
@@ -52,8 +51,8 @@ main(async () => {
     dirty: values.dirty,
   };
   if (options.locale !== 'en' && options.locale !== 'ko') throw new OrderHeError(`--locale ${options.locale} is not supported.`, 'Use --locale en or --locale ko.');
-  checkRunSettings(ctx.config, steps);
-  failureContext.folders = foldersWritten(ctx.config, steps).map((f) => f.dir);
+  checkBeforeRun(ctx.config, steps);
+  failureContext.folders = runFolders(ctx.config, steps);
   const log = (s: string) => { if (!values.json) process.stdout.write(s + '\n'); else process.stderr.write(s + '\n'); };
   const lock = await holdRunLocks(ctx.config, steps);
   // Printed once the run lock is held: from here on a second run on these databases is refused.
