@@ -101,7 +101,7 @@ export function explainSystemError(err: unknown, context: FailureContext = {}): 
     case 'EISDIR':
       return new OrderHeError(`${target ?? 'A path'} is a folder where a file was expected (EISDIR).`, 'Remove or rename that folder (npm run reset clears the data folder), then run again.', { cause: err });
     case 'EADDRINUSE':
-      return new OrderHeError(`Port ${e.port ?? '?'} on ${e.address ?? '127.0.0.1'} is already in use by another program.`, 'Stop that program, or pick a free port.', { cause: err });
+      return new OrderHeError(`Port ${e.port ?? '?'} on ${e.address ?? '127.0.0.1'} is already in use by another program.`, 'Stop that program, or pick a free port with --port (--port 0 picks any free one).', { cause: err });
   }
   if (CONNECTION_LOST_CODES.has(code) || CONNECTION_LOST_TEXT.test(e.message ?? '')) {
     const mysql = /^(ER_|PROTOCOL_)/.test(code) || e.sqlState !== undefined || /MySQL|MariaDB/.test(e.message ?? '');
