@@ -12,6 +12,8 @@ import { OrderHeError, describeError, redact } from './core/errors';
 import { withSourceServer } from './source/connection';
 import { openLake } from './lake/connection';
 import { warehouseAdapter } from './warehouse/open';
+import { checkBeforeRun } from './pipeline';
+import { STEP_NAMES } from './core/steps';
 
 export interface DoctorCheck {
   part: string;
@@ -36,7 +38,7 @@ export async function checkSource(cfg: OrderHeConfig['source']): Promise<string>
     const [found] = (await conn.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = ?', [cfg.database])) as unknown as [unknown[]];
     const [grants] = (await conn.query('SHOW GRANTS')) as unknown as [Record<string, string>[]];
     const grantText = grants.map((g) => Object.values(g)[0]).join('\n');
-    const mayCreate = /GRANT ALL PRIVILEGES ON \*\.\*|GRANT .*CREATE.* ON \*\.\*/i.test(grantText) || new RegExp(`ON \`${cfg.database}\``).test(grantText);
+    const mayCreate = /GRANT ALL PRIVILEGES ON \*\.\*|GRANT .*CREATE.* ON \*\.\*/i.test(grantText) || grantText.includes(`ON \`${cfg.database}\``);
     if (found.length === 0 && !mayCreate) {
       throw new OrderHeError(`The MySQL database "${cfg.database}" does not exist and user "${cfg.user}" may not create it.`, `As an admin: CREATE DATABASE ${cfg.database}; GRANT ALL ON ${cfg.database}.* TO '${cfg.user}'@'%';`);
     }
@@ -88,6 +90,11 @@ export async function checkOutputs(config: OrderHeConfig): Promise<string> {
 /** Runs every check; never throws. The CLI prints them and exits 1 when any failed. */
 export async function runDoctor(config: OrderHeConfig): Promise<DoctorCheck[]> {
   return [
+    // The same pre-run checks the pipeline makes (loadConfig has already refused bad values and names).
+    await check('folders', async () => {
+      checkBeforeRun(config, STEP_NAMES);
+      return `${config.pipeline.dataDir} and the folders under it can be written`;
+    }),
     await check('MySQL source', () => checkSource(config.source)),
     await check('lake', () => checkLake(config.lake)),
     await check('warehouse', () => checkWarehouse(config.warehouse)),

@@ -16,6 +16,12 @@ import { loadLakeIntoStaging } from './warehouse/staging-load';
 import { buildCore } from './warehouse/core-merge';
 import { buildMart } from './mart/build';
 import { writeDashboard } from './charts/dashboard';
+import type { OrderHeConfig } from './core/config';
+import { thisRun, type HeldRunLock } from './core/run-lock';
+import { holdSourceRunLock } from './source/run-lock';
+import { holdWarehouseRunLock } from './warehouse/run-lock';
+import { warehouseAdapter } from './warehouse/open';
+import { checkFolderWritable, checkRunSettings, foldersWritten } from './core/preflight';
 
 /** The config plus the three connections, each opened on first use and closed together by close(). */
 export function openPipeline(options: OpenPipelineOptions = {}): PipelineContext {
@@ -43,8 +49,45 @@ export const STEPS: Record<StepName, Step> = {
   dashboard: writeDashboard,
 };
 
-export function runPipeline(ctx: PipelineContext, options: RunOptions, steps: StepName[] = [...STEP_NAMES], onStep?: (r: StepReport) => void): Promise<StepReport[]> {
-  return runSteps(STEPS, ctx, options, steps, onStep);
+export function runPipeline(ctx: PipelineContext, options: RunOptions, steps: StepName[] = [...STEP_NAMES], onStep?: (r: StepReport) => void, onStart?: (step: StepName) => void): Promise<StepReport[]> {
+  return runSteps(STEPS, ctx, options, steps, onStep, onStart);
+}
+
+/**
+ * The one validation pass before a run touches anything (loadConfig has checked every value and name): every folder
+ * the steps write can be written, the warehouse's own folder included (PGlite). `npm run doctor` runs the same.
+ */
+export function checkBeforeRun(config: OrderHeConfig, steps: readonly StepName[]): void {
+  checkRunSettings(config, steps);
+  const folder = warehouseAdapter(config.warehouse).localFolder?.(config.warehouse);
+  if (folder && steps.some((s) => s === 'warehouse' || s === 'mart' || s === 'dashboard')) checkFolderWritable(folder, 'warehouse.dir');
+}
+
+/** Every folder a run of `steps` writes, for naming the one on a full disk. */
+export function runFolders(config: OrderHeConfig, steps: readonly StepName[]): string[] {
+  const folder = warehouseAdapter(config.warehouse).localFolder?.(config.warehouse);
+  return [...foldersWritten(config, steps).map((f) => f.dir), ...(folder ? [folder] : [])];
+}
+
+/**
+ * Takes the run lock on every database the steps write, before any of them runs, and holds it until release():
+ * the source (the source and lake steps) and the warehouse (warehouse, mart, dashboard). A second run on any of the
+ * same databases is refused naming this one (host, pid, start time); see lib/core/run-lock.ts.
+ */
+export async function holdRunLocks(config: OrderHeConfig, steps: readonly StepName[]): Promise<{ release(): Promise<void> }> {
+  const holder = thisRun();
+  const held: HeldRunLock[] = [];
+  const release = async () => {
+    for (const lock of held.splice(0).reverse()) await lock.release();
+  };
+  try {
+    if (steps.some((s) => s === 'source' || s === 'lake')) held.push(await holdSourceRunLock(config.source, holder));
+    if (steps.some((s) => s === 'warehouse' || s === 'mart' || s === 'dashboard')) held.push(await holdWarehouseRunLock(config.warehouse, holder));
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  return { release };
 }
 
 export { stepRange, type StepReport } from './core/runner';

@@ -85,7 +85,7 @@ test('a second pipeline on the same databases refuses with the first one\'s pid,
   await first.waitFor(/Order-He pipeline/);
   const second = runCli(t, 'pipeline.ts', ['--from', 'warehouse']);
   assert.equal(first.child.exitCode, null, 'the first pipeline was still running when the second was refused');
-  assertPlainFailure(second, new RegExp(`Another pipeline \\(pid ${first.child.pid}, started .*\\) is running on the same databases`));
+  assertPlainFailure(second, new RegExp(`Another pipeline \\(pid ${first.child.pid} on .+, started .*\\) is running on the same warehouse database`));
   assert.equal(await first.exited, 0, first.output());
 });
 

@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { OrderHeError, registerSecret } from './errors';
+import { parseEnv } from 'node:util';
+import { OrderHeError, registerSecret, shown } from './errors';
+import { checkBucket, checkIdent } from './identifiers';
 
 export const PROFILES = ['local', 'embedded', 'compose', 'aws'] as const;
 export type ProfileName = (typeof PROFILES)[number];
@@ -76,7 +78,7 @@ interface Field { type: FieldType; default?: string | number | boolean; min?: nu
 const SCHEMA: Record<'source' | 'lake' | 'warehouse' | 'pipeline', Record<string, Field>> = {
   source: {
     host: { type: 'string' },
-    port: { type: 'int', min: 1 },
+    port: { type: 'int', min: 1, max: 65535 },
     user: { type: 'string' },
     password: { type: 'secret', default: '' },
     database: { type: 'string' },
@@ -97,7 +99,7 @@ const SCHEMA: Record<'source' | 'lake' | 'warehouse' | 'pipeline', Record<string
   warehouse: {
     driver: { type: ['postgres', 'pglite', 'redshift'] },
     host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'int', default: 5432, min: 1 },
+    port: { type: 'int', default: 5432, min: 1, max: 65535 },
     user: { type: 'string', default: 'postgres' },
     password: { type: 'secret', default: '' },
     database: { type: 'string', default: 'orderhe_dw' },
@@ -141,62 +143,160 @@ export interface LoadConfigOptions {
   projectRoot?: string;
 }
 
+/** Config files are a few dozen lines; anything far bigger is a mistake (or an attack on the parser). */
+const MAX_CONFIG_BYTES = 64 * 1024;
+/** Nodes a config document may hold once parsed: far above any real profile, far below what hurts. */
+const MAX_CONFIG_NODES = 10_000;
+
+/**
+ * Reads `<projectRoot>/.env` (git-ignored, see .env.example) into `env` for every variable not already set there:
+ * the shell wins over .env, and .env over the profile's `${VAR:-default}`. Returns the file read, or undefined.
+ */
+export function loadDotEnv(projectRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = path.join(projectRoot, '.env');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new OrderHeError(`Cannot read ${file} (${code}).`, 'Make .env a readable file of NAME=value lines (see .env.example), or remove it.');
+  }
+  for (const [name, value] of Object.entries(parseEnv(text))) {
+    if (env[name] === undefined) env[name] = value;
+  }
+  return file;
+}
+
 /** Reads, interpolates and validates one profile. Throws OrderHeError with one sentence on any problem. */
 export function loadConfig(options: LoadConfigOptions = {}): OrderHeConfig {
-  const env = options.env ?? process.env;
   const projectRoot = options.projectRoot ?? findProjectRoot();
+  // The process's own environment gets .env underneath it (tests pass their own env and skip it).
+  if (!options.env) loadDotEnv(projectRoot);
+  const env = options.env ?? process.env;
   const profile = options.profile || env.ORDERHE_PROFILE || 'local';
   let file: string;
   if (options.configFile) {
     file = path.resolve(options.configFile);
   } else {
     if (!(PROFILES as readonly string[]).includes(profile)) {
-      throw new OrderHeError(`Unknown profile "${profile}".`, `Use one of ${PROFILES.join(', ')} (--profile or ORDERHE_PROFILE), or --config FILE for your own.`);
+      throw new OrderHeError(`Unknown profile "${shown(profile)}".`, `Use one of ${PROFILES.join(', ')} (--profile or ORDERHE_PROFILE), or --config FILE for your own.`);
     }
     file = path.join(projectRoot, 'config', `${profile}.yml`);
   }
-  const shown = path.relative(process.cwd(), file) || file;
-  if (!fs.existsSync(file)) throw new OrderHeError(`Config file ${shown} does not exist.`, `Check the path, or copy config/local.yml as a starting point.`);
+  const name = path.relative(process.cwd(), file) || file;
+  let text: string;
+  try {
+    const stat = fs.statSync(file);
+    if (stat.isDirectory()) throw new OrderHeError(`Config file ${name} is a folder, not a YAML file.`, 'Pass a file to --config, e.g. --config config/local.yml.');
+    if (stat.size > MAX_CONFIG_BYTES) throw new OrderHeError(`Config file ${name} is ${stat.size.toLocaleString('en-US')} bytes; a profile is a few hundred.`, 'Point --config at a profile file (start from config/local.yml).');
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if (err instanceof OrderHeError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new OrderHeError(`Config file ${name} does not exist.`, `Check the path, or copy config/local.yml as a starting point.`);
+    if (code === 'ENOTDIR') throw new OrderHeError(`Config file ${name} does not exist: part of its path is a file, not a folder.`, 'Check the path given to --config.');
+    throw new OrderHeError(`Cannot read config file ${name} (${code ?? (err as Error).message}).`, 'Check that the file exists and that you may read it.');
+  }
 
   let raw: unknown;
   try {
-    raw = yaml.load(fs.readFileSync(file, 'utf8'), { filename: shown });
+    raw = yaml.load(text, { filename: name });
   } catch (err) {
     const e = err as { mark?: { line: number }; reason?: string; message: string };
     const where = e.mark ? ` at line ${e.mark.line + 1}` : '';
-    throw new OrderHeError(`${shown} is not valid YAML${where}: ${e.reason ?? e.message}.`, 'Fix the indentation or quoting on that line.');
+    throw new OrderHeError(`${name} is not valid YAML${where}: ${shown(e.reason ?? e.message)}.`, 'Fix the indentation or quoting on that line.');
   }
+  checkPlainDocument(raw, name);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new OrderHeError(`${shown} must be a mapping with source, lake, warehouse and pipeline sections.`, 'Start from config/local.yml.');
+    throw new OrderHeError(`${name} must be a mapping with source, lake, warehouse and pipeline sections.`, 'Start from config/local.yml.');
   }
   const doc = raw as Record<string, unknown>;
   for (const key of Object.keys(doc)) {
-    if (!(key in SCHEMA)) throw new OrderHeError(`${shown} has an unknown section "${key}".`, `Sections are ${Object.keys(SCHEMA).join(', ')}.`);
+    if (!(key in SCHEMA)) throw new OrderHeError(`${name} has an unknown section "${shown(key)}".`, `Sections are ${Object.keys(SCHEMA).join(', ')}.`);
   }
   const out: Record<string, Record<string, unknown>> = {};
+  const sources: Record<string, string | undefined> = {};
   for (const [section, fields] of Object.entries(SCHEMA)) {
     const given = doc[section] ?? {};
-    if (typeof given !== 'object' || Array.isArray(given)) throw new OrderHeError(`${shown}: "${section}" must be a mapping of keys.`, 'See config/local.yml for the shape.');
-    out[section] = readSection(section, fields, given as Record<string, unknown>, env, shown, projectRoot);
+    if (typeof given !== 'object' || Array.isArray(given)) throw new OrderHeError(`${name}: "${section}" must be a mapping of keys.`, 'See config/local.yml for the shape.');
+    out[section] = readSection(section, fields, given as Record<string, unknown>, env, name, projectRoot, sources);
   }
   const config = { profile: options.configFile ? path.basename(file, path.extname(file)) : profile, file, projectRoot, ...out } as unknown as OrderHeConfig;
   // Folders in the lake and warehouse sections are relative to the data folder (absolute paths stay as given).
   config.lake.dir = path.resolve(config.pipeline.dataDir, config.lake.dir);
   config.warehouse.dir = path.resolve(config.pipeline.dataDir, config.warehouse.dir);
+  checkNames(config, name, sources);
   return config;
 }
 
-function readSection(section: string, fields: Record<string, Field>, given: Record<string, unknown>, env: NodeJS.ProcessEnv, file: string, root: string) {
+/**
+ * Names that end up in SQL or in S3 requests are checked here, once, so that every command (the pipeline from any
+ * step, doctor, notebooks) refuses the same settings before it touches anything.
+ */
+function checkNames(config: OrderHeConfig, file: string, sources: Record<string, string | undefined>) {
+  const where = (setting: string) => (sources[setting] ? ` (set ${sources[setting]})` : ` (in ${file})`);
+  const named = (setting: string, check: () => void) => {
+    try {
+      check();
+    } catch (err) {
+      const e = err as OrderHeError;
+      throw new OrderHeError(e.message, `${e.fix?.replace(/\.$/, '')}${where(setting)}.`);
+    }
+  };
+  named('source.database', () => checkIdent(config.source.database, 'source.database'));
+  named('warehouse.database', () => checkIdent(config.warehouse.database, 'warehouse.database'));
+  named('lake.bucket', () => checkBucket(config.lake.bucket));
+  if (config.lake.endpoint) {
+    named('lake.endpoint', () => {
+      let url: URL | undefined;
+      try {
+        url = new URL(config.lake.endpoint);
+      } catch {
+        // reported below
+      }
+      if (!url || !/^https?:$/.test(url.protocol)) {
+        throw new OrderHeError(`lake.endpoint is "${shown(config.lake.endpoint)}", which is not an http(s) URL.`, 'Use a URL such as http://127.0.0.1:9000, or leave it empty for AWS S3.');
+      }
+    });
+  }
+}
+
+/**
+ * A profile is plain data: YAML anchors and aliases (`&a` / `*a`) are refused, because a few lines of nested aliases
+ * (a "billion laughs") expand to gigabytes once anything walks them. js-yaml shares one object per alias, so a
+ * repeated object is an alias; the walk stops at the first repeat or past MAX_CONFIG_NODES, in microseconds.
+ */
+function checkPlainDocument(doc: unknown, file: string) {
+  const seen = new Set<object>();
+  const stack: unknown[] = [doc];
+  let nodes = 0;
+  while (stack.length) {
+    const node = stack.pop();
+    if (++nodes > MAX_CONFIG_NODES) throw new OrderHeError(`${file} holds more than ${MAX_CONFIG_NODES.toLocaleString('en-US')} values; a profile holds a few dozen.`, 'Start from config/local.yml.');
+    if (node === null || typeof node !== 'object') continue;
+    if (seen.has(node)) throw new OrderHeError(`${file} uses YAML aliases (*name), which config files do not allow.`, 'Write each value out in full (start from config/local.yml).');
+    seen.add(node);
+    stack.push(...(Array.isArray(node) ? node : Object.values(node)));
+  }
+}
+
+function readSection(section: string, fields: Record<string, Field>, given: Record<string, unknown>, env: NodeJS.ProcessEnv, file: string, root: string, sources: Record<string, string | undefined>) {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(given)) {
     if (!(key in fields)) {
-      throw new OrderHeError(`${file}: unknown key ${section}.${key}.`, `Keys of ${section} are ${Object.keys(fields).join(', ')}.`);
+      throw new OrderHeError(`${file}: unknown key ${section}.${shown(key)}.`, `Keys of ${section} are ${Object.keys(fields).join(', ')}.`);
     }
   }
   for (const [key, field] of Object.entries(fields)) {
     const name = `${section}.${key}`;
     let value = given[key];
-    if (typeof value === 'string') value = interpolate(value, env, `${file} (${name})`);
+    if (typeof value === 'string') {
+      // Which variable a value came from, so a refusal can say what to change (MYSQL_PORT, not only source.port).
+      const variable = /\$\{([A-Za-z_][A-Za-z0-9_]*)/.exec(value)?.[1];
+      if (variable && env[variable]) sources[name] = variable;
+      value = interpolate(value, env, `${file} (${name})`);
+    }
     if (value === undefined || value === null || value === '') {
       if (field.default === undefined) {
         if (value === '' && (field.type === 'string' || field.type === 'secret')) { out[key] = ''; continue; }
@@ -204,29 +304,30 @@ function readSection(section: string, fields: Record<string, Field>, given: Reco
       }
       value = field.default;
     }
-    out[key] = coerce(value, field, name, file, root);
+    out[key] = coerce(value, field, name, file, root, sources[name]);
   }
   return out;
 }
 
-function coerce(value: unknown, field: Field, name: string, file: string, root: string): unknown {
+function coerce(value: unknown, field: Field, name: string, file: string, root: string, variable?: string): unknown {
   const { type } = field;
+  const setting = variable ? `${variable} (${name})` : name;
   if (Array.isArray(type)) {
-    if (typeof value !== 'string' || !type.includes(value)) throw new OrderHeError(`${file}: ${name} is "${String(value)}", which is not one of ${type.join(', ')}.`, `Set ${name} to one of ${type.join(', ')}.`);
+    if (typeof value !== 'string' || !type.includes(value)) throw new OrderHeError(`${file}: ${name} is "${shown(value)}", which is not one of ${type.join(', ')}.`, `Set ${setting} to one of ${type.join(', ')}.`);
     return value;
   }
   switch (type) {
     case 'int': {
       const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN;
-      if (!Number.isSafeInteger(n)) throw new OrderHeError(`${file}: ${name} must be a whole number, not "${String(value)}".`, `Set ${name} to a number such as ${field.default ?? 1}.`);
-      if (field.min !== undefined && n < field.min) throw new OrderHeError(`${file}: ${name} must be at least ${field.min}, not ${n}.`, `Set ${name} to ${field.min} or more.`);
-      if (field.max !== undefined && n > field.max) throw new OrderHeError(`${file}: ${name} must be at most ${field.max}, not ${n}.`, `Set ${name} to ${field.max} or less.`);
+      if (!Number.isSafeInteger(n)) throw new OrderHeError(`${file}: ${name} must be a whole number, not "${shown(value)}".`, `Set ${setting} to a number such as ${field.default ?? 1}.`);
+      if (field.min !== undefined && n < field.min) throw new OrderHeError(`${file}: ${name} must be at least ${field.min}, not ${n}.`, `Set ${setting} to ${field.min} or more.`);
+      if (field.max !== undefined && n > field.max) throw new OrderHeError(`${file}: ${name} must be at most ${field.max}, not ${n}.`, `Set ${setting} to ${field.max} or less${/port$/.test(name) ? ' (ports are 1 to 65535)' : ''}.`);
       return n;
     }
     case 'bool': {
       if (typeof value === 'boolean') return value;
       if (value === 'true' || value === 'false') return value === 'true';
-      throw new OrderHeError(`${file}: ${name} must be true or false, not "${String(value)}".`, `Set ${name} to true or false.`);
+      throw new OrderHeError(`${file}: ${name} must be true or false, not "${shown(value)}".`, `Set ${setting} to true or false.`);
     }
     case 'path':
       if (typeof value !== 'string') throw new OrderHeError(`${file}: ${name} must be a folder path.`, `Set ${name} to a path such as ${field.default}.`);

@@ -48,6 +48,14 @@ export interface WarehouseCapabilities {
   readonly createsDatabase: boolean;
   /** COMMENT ON TABLE / COLUMN is kept (all three): model descriptions can live in the warehouse's catalog. */
   readonly comments: boolean;
+  /**
+   * How one pipeline run keeps others off this warehouse (lib/warehouse/run-lock.ts), always held by something that
+   * ends with the run. 'advisory lock': a session-level pg_advisory_lock, the holder in its application_name
+   * (PostgreSQL). 'session row': Redshift has no advisory locks, so a row names the holder's session and counts only
+   * while that session is alive (STV_SESSIONS). 'in process': PGlite lives inside the run's process, so the lock is a
+   * socket that process listens on, gone when it exits.
+   */
+  readonly runLock: 'advisory lock' | 'session row' | 'in process';
 }
 
 /** One lake run for a warehouse that reads S3 itself: the run's manifest, and where its rows go. */

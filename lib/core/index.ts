@@ -10,3 +10,4 @@ export * from './tables';
 export * from './connections';
 export * from './runner';
 export * from './run-lock';
+export * from './preflight';

@@ -4,7 +4,8 @@
  */
 import type { PipelineContext } from './context';
 import { STEP_NAMES, type RunOptions, type Step, type StepName, type StepResult } from './steps';
-import { OrderHeError } from './errors';
+import { OrderHeError, explainSystemError } from './errors';
+import { foldersWritten } from './preflight';
 
 export interface StepReport extends StepResult {
   step: StepName;
@@ -24,11 +25,18 @@ export function stepRange(from: string = STEP_NAMES[0], until: string = STEP_NAM
   return STEP_NAMES.slice(a, b + 1);
 }
 
-export async function runSteps(STEPS: Record<StepName, Step>, ctx: PipelineContext, options: RunOptions, steps: StepName[] = [...STEP_NAMES], onStep?: (r: StepReport) => void): Promise<StepReport[]> {
+export async function runSteps(STEPS: Record<StepName, Step>, ctx: PipelineContext, options: RunOptions, steps: StepName[] = [...STEP_NAMES], onStep?: (r: StepReport) => void, onStart?: (step: StepName) => void): Promise<StepReport[]> {
   const reports: StepReport[] = [];
   for (const step of steps) {
+    onStart?.(step);
     const started = process.hrtime.bigint();
-    const result = await STEPS[step](ctx, options);
+    let result: StepResult;
+    try {
+      result = await STEPS[step](ctx, options);
+    } catch (err) {
+      // A disk filling up or a server dropping the connection mid-step reads as what it is, with the step to rerun.
+      throw explainSystemError(err, { step, dataDir: ctx.config.pipeline.dataDir, folders: foldersWritten(ctx.config, [step]).map((f) => f.dir) }) ?? err;
+    }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const report = { step, ...result, seconds, rowsPerSec: seconds > 0 ? Math.round(result.rows / seconds) : 0 };
     reports.push(report);

@@ -99,7 +99,18 @@ export function readGeneratedManifest(dataDir: string, kind: 'full' | 'append' =
   if (!fs.existsSync(file)) {
     throw new OrderHeError(`No generated shop in ${path.dirname(file)}.`, kind === 'full' ? 'Run the generate step first: npm run pipeline -- --until source' : 'Run generate with --append first: npm run pipeline -- --append --days 1');
   }
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as GeneratedManifest;
+  let manifest: Partial<GeneratedManifest> | null = null;
+  try {
+    manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    // reported below, with a read error (EISDIR, EACCES) and unparsable text alike
+  }
+  // Written last by the generate step; anything else there (a cut-off write, a hand edit) must not be trusted.
+  if (!manifest || typeof manifest !== 'object' || manifest.kind !== kind || typeof manifest.seed !== 'number' || typeof manifest.orders !== 'number' || !manifest.rows || typeof manifest.rows !== 'object') {
+    const again = kind === 'full' ? 'npm run pipeline -- --until source (with the --orders and --seed you want)' : 'npm run pipeline -- --append --days N';
+    throw new OrderHeError(`${file} is damaged: it is not the manifest the generate step writes.`, `Generate the files again: ${again}.`);
+  }
+  return manifest as GeneratedManifest;
 }
 
 export function writeGeneratedManifest(dataDir: string, manifest: GeneratedManifest): void {

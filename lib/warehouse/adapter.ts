@@ -19,6 +19,8 @@ export interface WarehouseAdapter {
   check(cfg: WarehouseConfig): Promise<string>;
   /** Further doctor checks this warehouse needs (Redshift: can its IAM role read the lake?). */
   extraChecks(config: OrderHeConfig): { part: string; run: () => Promise<string> }[];
+  /** The folder on this machine the warehouse writes (PGlite's files), checked before a run; absent for a server. */
+  localFolder?(cfg: WarehouseConfig): string;
   /** For `npm run reset`: what `drop` removes, in the confirmation prompt's words. */
   describeStorage(cfg: WarehouseConfig): string;
   /** Removes what the pipeline made in this warehouse, nothing else; says what it did through `log`. */

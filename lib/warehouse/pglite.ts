@@ -31,6 +31,7 @@ export const PGLITE_CAPABILITIES: WarehouseCapabilities = {
   analyzeAfterLoad: true,
   createsDatabase: false,
   comments: true,
+  runLock: 'in process',
 };
 
 /** Size of one COPY blob: big enough that per-statement cost vanishes, small enough to stay far from the memory limit. */
@@ -121,6 +122,7 @@ export const pgliteAdapter: WarehouseAdapter = {
     }
   },
   extraChecks: () => [],
+  localFolder: (cfg) => cfg.dir,
   describeStorage: (cfg) => `PGlite files in ${cfg.dir}`,
   async drop(cfg, log) {
     fs.rmSync(cfg.dir, { recursive: true, force: true });

@@ -23,6 +23,7 @@ export const POSTGRES_CAPABILITIES: WarehouseCapabilities = {
   analyzeAfterLoad: true,
   createsDatabase: true,
   comments: true,
+  runLock: 'advisory lock',
 };
 
 const TLS = { tls: false };
@@ -56,7 +57,7 @@ async function copyCsvIntoPostgres(db: PgQueryable, table: string, columns: stri
   }
 }
 
-async function createDatabaseIfMissing(cfg: WarehouseConfig) {
+export async function createDatabaseIfMissing(cfg: WarehouseConfig) {
   try {
     await withMaintenanceDb(cfg, async (admin) => {
       const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [cfg.database]);

@@ -29,6 +29,7 @@ export const REDSHIFT_CAPABILITIES: WarehouseCapabilities = {
   analyzeAfterLoad: false,
   createsDatabase: false,
   comments: true,
+  runLock: 'session row',
 };
 
 export interface RedshiftCopyInput {

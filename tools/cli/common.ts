@@ -1,6 +1,6 @@
 /** What every command shares: profile flags, progress on stderr, and one readable line on failure. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { describeError, OrderHeError } from '../../lib/core/errors';
+import { describeError, explainSystemError, OrderHeError, shown, type FailureContext } from '../../lib/core/errors';
 import type { Progress } from '../../lib/core/context';
 import { progressText } from '../../lib/core/progress';
 
@@ -11,7 +11,8 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
-export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(options: T, usage: string, argv = process.argv.slice(2)) {
+/** `positionals`: how many bare words the command takes (lake: its sub-command; notebooks: names); others take none. */
+export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(options: T, usage: string, argv = process.argv.slice(2), positionals = 0) {
   // "--orders -5": parseArgs would take -5 for an option; join it to its flag so it gets the real message ("must be at least 1").
   const args: string[] = [];
   for (const a of argv) {
@@ -25,6 +26,8 @@ export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(opti
       process.stdout.write(usage.trim() + '\n');
       process.exit(0);
     }
+    const extra = parsed.positionals.slice(positionals);
+    if (extra.length) throw new Error(`Unexpected argument '${shown(extra[0])}'${extra.length > 1 ? ` (and ${extra.length - 1} more)` : ''}`);
     return parsed;
   } catch (err) {
     // parseArgs says e.g. "Unknown option '--ordrs'"; add where the list of options is.
@@ -32,16 +35,25 @@ export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(opti
   }
 }
 
+/** What a command knows about where it works (its data folder), for errors that do not say (ENOSPC from a stream). */
+export const failureContext: FailureContext = {};
+
 /** Prints the error as one or two sentences (a stack only with --verbose) and exits 1. */
 export function fail(err: unknown, verbose: boolean): never {
   clearProgress();
-  process.stderr.write(`✗ ${describeError(err, verbose)}\n`);
-  if (!verbose && !(err instanceof OrderHeError)) process.stderr.write('  (run again with --verbose for details)\n');
+  process.stderr.write(`✗ ${describeError(err, verbose, failureContext)}\n`);
+  if (!verbose && !(err instanceof OrderHeError) && !explainSystemError(err, failureContext)) process.stderr.write('  (run again with --verbose for details)\n');
   process.exit(1);
 }
 
 export async function main(run: (verbose: boolean) => Promise<void>): Promise<void> {
   const verbose = process.argv.includes('--verbose');
+  // An 'error' event nobody listens to (a write stream inside the embedded lake server on a full disk) would
+  // otherwise end the process with Node's own stack trace.
+  process.on('uncaughtException', (err) => fail(err, verbose));
+  // Output piped into a reader that stopped (| head): nothing more to say, and no stack about it.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); else fail(err, verbose); });
+  process.on('unhandledRejection', (err) => fail(err, verbose));
   try {
     await run(verbose);
   } catch (err) {

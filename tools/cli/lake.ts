@@ -22,7 +22,7 @@ const { values, positionals } = parseCli({
   port: { type: 'string' },
   table: { type: 'string' },
   json: { type: 'boolean', default: false },
-}, USAGE)!;
+}, USAGE, undefined, 1)!;
 
 main(async () => {
   const config = loadConfig({ profile: values.profile, configFile: values.config });

@@ -19,7 +19,7 @@ The environment passes through (MYSQL_DATABASE, PGDATABASE, LAKE_BUCKET, ORDERHE
 `;
 
 void main(async () => {
-  const { values, positionals } = parseCli({ 'no-build': { type: 'boolean', default: false }, timeout: { type: 'string' } }, USAGE);
+  const { values, positionals } = parseCli({ 'no-build': { type: 'boolean', default: false }, timeout: { type: 'string' } }, USAGE, undefined, Infinity);
   const config = loadConfig({ profile: values.profile, configFile: values.config });
   const root = config.projectRoot;
   if (!values['no-build']) {

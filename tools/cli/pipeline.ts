@@ -1,10 +1,9 @@
 /** npm run pipeline -- [--profile P] [--orders N] [--seed S] [--from STEP] [--until STEP] [--append --days N] [--dirty] [--json] */
-import { main, parseCli, cliProgress, clearProgress, positiveInt } from './common';
-import { openPipeline } from '../../lib/pipeline';
-import { runPipeline, stepRange } from '../../lib/pipeline';
-import { STEP_NAMES } from '../../lib/core/steps';
+import { main, parseCli, cliProgress, clearProgress, positiveInt, failureContext } from './common';
+import { checkBeforeRun, holdRunLocks, openPipeline, runFolders, runPipeline, stepRange } from '../../lib/pipeline';
+import { STEP_NAMES, type RunOptions, type StepName } from '../../lib/core/steps';
 import { OrderHeError, redact } from '../../lib/core/errors';
-import { acquireRunLock } from '../../lib/core/run-lock';
+import type { StepReport } from '../../lib/core/runner';
 
 const USAGE = `
 Usage: npm run pipeline -- [options]
@@ -34,9 +33,17 @@ main(async () => {
   }, USAGE);
   const steps = stepRange(values.from, values.until);
   if (values.days !== undefined && !values.append) throw new OrderHeError('--days only makes sense with --append.', 'Add --append to simulate more days on the existing shop.');
+  const generates = steps.includes('generate');
+  for (const flag of ['orders', 'seed', 'locale', 'append', 'dirty'] as const) {
+    if (!generates && values[flag] !== undefined && values[flag] !== false) {
+      throw new OrderHeError(`--${flag} changes the generate step, which a run from ${steps[0]} does not include.`, `Drop --${flag}, or run from the start: npm run pipeline -- --${flag}${typeof values[flag] === 'string' ? ` ${values[flag]}` : ''}`);
+    }
+  }
+  // Every flag, setting and name is checked here, before anything is touched (loadConfig checks the profile's values and names).
   const ctx = openPipeline({ profile: values.profile, configFile: values.config, progress: cliProgress });
+  failureContext.dataDir = ctx.config.pipeline.dataDir;
   const cfg = ctx.config.pipeline;
-  const options = {
+  const options: RunOptions = {
     orders: positiveInt('--orders', values.orders, cfg.orders, 50_000_000),
     seed: positiveInt('--seed', values.seed, cfg.seed, 2 ** 32 - 1, 0),
     locale: (values.locale ?? cfg.locale) as 'en' | 'ko',
@@ -44,23 +51,46 @@ main(async () => {
     dirty: values.dirty,
   };
   if (options.locale !== 'en' && options.locale !== 'ko') throw new OrderHeError(`--locale ${options.locale} is not supported.`, 'Use --locale en or --locale ko.');
+  checkBeforeRun(ctx.config, steps);
+  failureContext.folders = runFolders(ctx.config, steps);
   const log = (s: string) => { if (!values.json) process.stdout.write(s + '\n'); else process.stderr.write(s + '\n'); };
-  log(`Order-He pipeline · profile ${ctx.config.profile} · ${options.append ? `append ${options.append.days} day(s)` : `${options.orders.toLocaleString('en-US')} orders, seed ${options.seed}`}`);
-  const lock = acquireRunLock(ctx.config);
+  const lock = await holdRunLocks(ctx.config, steps);
+  // Printed once the run lock is held: from here on a second run on these databases is refused.
+  log(`Order-He pipeline · profile ${ctx.config.profile} · ${whatRuns(steps, options)}`);
   const started = Date.now();
   try {
     const reports = await runPipeline(ctx, options, steps, (r) => {
       clearProgress();
       log(`  ✓ ${r.step.padEnd(10)} ${r.rows.toLocaleString('en-US').padStart(12)} rows ${r.seconds.toFixed(2).padStart(8)} s ${r.rowsPerSec.toLocaleString('en-US').padStart(12)} rows/s`);
+    }, (step) => {
+      // For failures that arrive outside the step's own promise (a driver's 'error' event): which step to rerun.
+      failureContext.step = step;
     });
     const totalSeconds = (Date.now() - started) / 1000;
     log(`Done in ${totalSeconds.toFixed(1)} s.`);
     if (values.json) {
-      const summary = { profile: ctx.config.profile, ...options, totalSeconds, steps: reports };
+      const summary = { profile: ctx.config.profile, ran: steps, ...generated(reports, options), totalSeconds, steps: reports };
       process.stdout.write(redact(JSON.stringify(summary)) + '\n');
     }
   } finally {
     await ctx.close();
-    lock.release();
+    await lock.release();
   }
 });
+
+/** The header's account of this run: the shop it generates, or that it works on what the source already holds. */
+function whatRuns(steps: StepName[], options: RunOptions): string {
+  const range = steps.length === STEP_NAMES.length ? '' : ` · steps ${steps[0]}${steps.length > 1 ? ` to ${steps[steps.length - 1]}` : ''}`;
+  if (!steps.includes('generate')) return `the shop already in the source${range}`;
+  if (options.append) return `append ${options.append.days} day(s) to the shop in the source${range}`;
+  return `${options.orders.toLocaleString('en-US')} orders, seed ${options.seed}${options.dirty ? ', dirty' : ''}${range}`;
+}
+
+/** What the generate step really made, for the --json summary; nothing when the run did not generate. */
+function generated(reports: StepReport[], options: RunOptions): Record<string, unknown> {
+  const report = reports.find((r) => r.step === 'generate');
+  if (!report) return {};
+  const orders = Number((report.detail?.tables as Record<string, number> | undefined)?.orders ?? 0);
+  if (options.append) return { append: options.append, newOrders: orders };
+  return { orders, seed: options.seed, locale: options.locale, dirty: options.dirty ?? false };
+}
