@@ -84,22 +84,3 @@ test('asking for a notebook that does not exist lists the ones that do', () => {
   assert.match(run.stderr, /No notebook named 99_nope/);
   assert.match(run.stderr, /07_dashboard\.ipynb/);
 });
-
-test('npm run lab registers the kernel for the user and, with no JupyterLab here, explains the alternatives', (t) => {
-  for (const frontend of ['lab', 'notebook']) {
-    if (spawnSync('jupyter', [frontend, '--version']).status === 0) return t.skip(`jupyter ${frontend} is installed here: lab would start a server`);
-  }
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-home-'));
-  try {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'tools', 'cli', 'lab.ts'), '--no-browser'], {
-      cwd: ROOT, env: { ...env.env, HOME: home, JUPYTER_DATA_DIR: undefined, XDG_DATA_HOME: undefined }, encoding: 'utf8', timeout: 120_000,
-    });
-    const kernel = path.join(home, '.local', 'share', 'jupyter', 'kernels', 'tslab', 'kernel.json');
-    assert.ok(fs.existsSync(kernel), `kernel registered in ${kernel}\n${run.stdout}${run.stderr}`);
-    assert.equal(run.status, 1);
-    assert.match(run.stderr, /VS Code/);
-    assert.match(run.stderr, /Debian has no jupyterlab package/);
-  } finally {
-    fs.rmSync(home, { recursive: true, force: true });
-  }
-});

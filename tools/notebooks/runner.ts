@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { spawnSync, spawn } from 'node:child_process';
 import { OrderHeError } from '../../lib/core/errors';
 
@@ -39,6 +40,20 @@ export function jupyterPython(): string {
     throw new OrderHeError(`Jupyter is installed but ${python} cannot import nbclient/ipykernel.`, INSTALL_JUPYTER);
   }
   return python;
+}
+
+/** The user's own Jupyter data folder (what `jupyter --data-dir` prints), where frontends started any way look for kernels. */
+export function userJupyterDataDir(python?: string): string {
+  const fallback = process.env.JUPYTER_DATA_DIR || path.join(process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'jupyter');
+  let py = python;
+  if (!py) {
+    try {
+      py = jupyterPython();
+    } catch {
+      return fallback;
+    }
+  }
+  return spawnSync(py, ['-m', 'jupyter', '--data-dir'], { encoding: 'utf8' }).stdout?.trim() || fallback;
 }
 
 /**
