@@ -4,8 +4,6 @@
  * own frontend. With --prefix DIR it registers under DIR/share/jupyter instead (set JUPYTER_PATH to use it).
  */
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import os from 'node:os';
 import { parseCli, main } from './common';
 import { findProjectRoot } from '../../lib/core/config';
 import { jupyterPython, registerKernel, userJupyterDataDir } from '../notebooks/runner';
