@@ -1,5 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { assertPlainFailure, runCli, testEnv } from './helpers';
 
 const t = testEnv('cli');
@@ -26,6 +27,22 @@ for (const [args, pattern] of badPipelineArgs) {
     assertPlainFailure(run('pipeline.ts', args), pattern);
   });
 }
+
+test('the pipeline ends by naming the dashboard, catalog and CSV files it wrote, and each ✓ line gives its step\'s final count', () => {
+  const r = run('pipeline.ts', ['--orders', '300']);
+  assert.equal(r.code, 0, r.all);
+  const out = path.join(t.dataDir, 'out');
+  assert.ok(r.out.includes(`Dashboard: ${path.join(out, 'dashboard.html')}`), r.out);
+  assert.ok(r.out.includes(`Catalog:   ${path.join(out, 'catalog.html')}`), r.out);
+  assert.match(r.out, /CSVs: +.*daily_sales\.csv/);
+  assert.match(r.out, /✓ generate .* · 300 orders\n/);
+  assert.match(r.out, /✓ lake .* · \d+ tables in \d+ parts\n/);
+  assert.match(r.out, /✓ mart .* · \d+ mart tables\n/);
+  const appended = run('pipeline.ts', ['--append', '--days', '3', '--until', 'generate']);
+  assert.equal(appended.code, 0, appended.all);
+  assert.match(appended.out, /✓ generate .* · \d+ new orders\n/);
+  assert.match(appended.out, /Dashboard: .*dashboard\.html \(from an earlier run/);
+});
 
 test('a config file that does not exist is refused naming it', () => {
   assertPlainFailure(run('pipeline.ts', ['--config', 'config/nope.yml']), /Config file config\/nope\.yml does not exist/);

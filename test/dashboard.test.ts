@@ -105,6 +105,63 @@ test('in Chromium the page loads with no console errors, fetches nothing, and ev
   }
 });
 
+/** Pairs of axis labels whose boxes touch, per view: "$30,000$35,000" printed run together. */
+const collidingAxisLabels = (page: Page) => page.evaluate(() => {
+  const found: string[] = [];
+  for (const view of document.querySelectorAll('.view')) {
+    for (const axis of view.querySelectorAll('g.role-axis')) {
+      const labels = [...axis.querySelectorAll('g.role-axis-label text')]
+        .filter((t) => (t.textContent ?? '') !== '' && getComputedStyle(t).opacity !== '0' && t.getAttribute('opacity') !== '0')
+        .map((t) => ({ text: t.textContent!, r: t.getBoundingClientRect() }));
+      for (let i = 0; i < labels.length; i++) {
+        for (let j = i + 1; j < labels.length; j++) {
+          const a = labels[i].r;
+          const b = labels[j].r;
+          if (a.left < b.right + 1 && b.left < a.right + 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) found.push(`${view.id}: "${labels[i].text}" touches "${labels[j].text}"`);
+        }
+      }
+    }
+  }
+  return found;
+});
+
+test('at every common screen width no axis labels run together, the revenue chart fills its panel, and its subtitle says what the line and the light area are (screenshots in data/out/test-artefacts)', async () => {
+  for (const width of [1024, 1280, 1440, 1920]) {
+    const { page, problems } = await openDashboard();
+    try {
+      await page.setViewportSize({ width, height: 900 });
+      // The page refits its views 100 ms after a resize.
+      await page.waitForTimeout(400);
+      await page.waitForFunction(() => Object.values((window as unknown as { orderheDashboard: { views: Record<string, { width(): number }> } }).orderheDashboard.views).length > 0);
+      fs.mkdirSync(ARTEFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTEFACTS, `dashboard-${width}.png`), fullPage: true });
+      assert.deepEqual(await collidingAxisLabels(page), [], `at ${width} px`);
+      // The plot's right end against the panel's inner right edge: at most the chart's own padding apart.
+      const gap = await page.evaluate(() => {
+        const panel = document.getElementById('view-trend')!.getBoundingClientRect();
+        const domains = [...document.querySelectorAll('#view-trend g.role-axis-domain')].map((d) => d.getBoundingClientRect().right);
+        return { panelRight: panel.right, plotRight: Math.max(...domains) };
+      });
+      assert.ok(gap.panelRight - gap.plotRight < 40, `at ${width} px the revenue chart ends ${Math.round(gap.panelRight - gap.plotRight)} px before its panel's edge`);
+      const horizontalScroll = await page.evaluate(() => [...document.querySelectorAll('.panel')].filter((p) => p.scrollWidth > p.clientWidth + 1).map((p) => p.querySelector('.view')!.id));
+      assert.deepEqual(horizontalScroll, [], `at ${width} px no panel scrolls sideways`);
+      const subtitle = await page.locator('#view-trend svg').evaluate((svg) => [...svg.querySelectorAll('text')].map((t) => t.textContent).join(' | '));
+      assert.match(subtitle, /Light area: revenue of each day · dark line: its 7-day average/);
+      // Picking a smaller category rescales top products to smaller sums, where the labels crowded most.
+      for (const bar of [3, 6]) {
+        await page.locator('#view-categories g.role-mark path').nth(bar).click();
+        await page.waitForTimeout(300);
+        assert.deepEqual(await collidingAxisLabels(page), [], `at ${width} px with category bar ${bar} picked`);
+        if (width === 1280) await page.screenshot({ path: path.join(ARTEFACTS, `dashboard-${width}-category-${bar}.png`), fullPage: true });
+        await page.locator('#view-categories g.role-mark path').nth(bar).click();
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await page.close();
+    }
+  }
+});
+
 test('dragging a date range recomputes the KPI tiles, and clicking a category filters top products', async () => {
   const { page, problems } = await openDashboard();
   try {

@@ -172,11 +172,29 @@ const PAGE_SCRIPT = String.raw`
     kpis();
   }
 
+  // Each view fills its panel's width (axes and legend included) instead of the width it was designed at,
+  // so a wide screen leaves no empty band on the right and a narrow one needs no scrolling.
+  function fitted(spec, el) {
+    var w = el.clientWidth;
+    if (!(w > 200)) return spec;
+    return Object.assign({}, spec, { autosize: { type: 'fit-x', contains: 'padding' }, width: w });
+  }
+  var resizing = null;
+  window.addEventListener('resize', function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () {
+      Object.keys(views).forEach(function (id) {
+        var w = document.getElementById('view-' + id).clientWidth;
+        if (w > 200) views[id].width(w).runAsync();
+      });
+    }, 100);
+  });
+
   kpis();
   Object.keys(data.views).forEach(function (id) {
     var el = document.getElementById('view-' + id);
     try {
-      var view = new vega.View(vega.parse(data.views[id]), { renderer: 'svg', container: el, hover: true, tooltip: tooltip });
+      var view = new vega.View(vega.parse(fitted(data.views[id], el)), { renderer: 'svg', container: el, hover: true, tooltip: tooltip });
       views[id] = view;
       view.runAsync().then(function () { el.setAttribute('data-drawn', 'true'); });
       if (id === 'trend') view.addSignalListener('brush', onBrush);

@@ -57,6 +57,8 @@ export const CHART_CONFIG = {
   padding: 12,
   title: { fontSize: 15, fontWeight: 600, anchor: 'start', subtitleFontSize: 12, subtitleColor: '#666', offset: 10 },
   axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 500, titleColor: '#333', labelColor: '#444', gridColor: '#eee', domainColor: '#999', tickColor: '#999', labelLimit: 220, titlePadding: 8 },
+  // A value axis drops labels that would touch ("$30,000$35,000") rather than print them run together.
+  axisQuantitative: { labelOverlap: true, labelSeparation: 8 },
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 200 },
   header: { labelFontSize: 12, titleFontSize: 12 },
   range: { category: PALETTE, heatmap: { scheme: 'blues' }, ramp: { scheme: 'blues' } },

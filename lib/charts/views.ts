@@ -88,7 +88,7 @@ export function revenueTrendView(data: DashboardData): VegaLiteSpec {
   ];
   return chart(
     {
-      title: { text: 'Revenue per day', subtitle: 'Drag across the chart to pick a date range; double-click to clear' },
+      title: { text: 'Revenue per day', subtitle: ['Light area: revenue of each day · dark line: its 7-day average', 'Drag across the chart to pick a date range; double-click to clear'] },
       width: 1080,
       height: 240,
       encoding: { x },
@@ -160,7 +160,7 @@ export function topProductsView(data: DashboardData, shown = 12): VegaLiteSpec {
       mark: { type: 'bar', cornerRadiusEnd: 2 },
       encoding: {
         y: { field: 'name', type: 'nominal', sort: '-x', title: null, axis: { labelLimit: 220 } },
-        x: { field: 'revenue', type: 'quantitative', title: 'Revenue (USD)', axis: { format: '$,.0f' } },
+        x: { field: 'revenue', type: 'quantitative', title: 'Revenue (USD)', axis: { format: '$,.0f', tickCount: 5 } },
         color: { field: 'category', type: 'nominal', scale: colors, title: 'Category', legend: null },
         tooltip: [
           { field: 'name', type: 'nominal', title: 'Product' },

@@ -56,9 +56,22 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
-/** The table as HTML and as aligned text, the two representations a notebook shows. */
+/**
+ * A danfojs Series (what `valueCounts()` gives) as rows of label and value. Its one column is named "0", which
+ * as an object key would sort before the label's column, so it is called "value" instead.
+ */
+function seriesRows(data: TableData): TableData {
+  if (!isFrame(data) || !Array.isArray(data.index) || (data.values as unknown[]).some(Array.isArray) || data.columns.length > 1) return data;
+  const name = data.columns[0] === undefined || /^\d+$/.test(String(data.columns[0])) ? 'value' : String(data.columns[0]);
+  return (data.values as unknown[]).map((v, i) => ({ [name === 'label' ? '' : 'label']: data.index![i], [name]: v }));
+}
+
+/**
+ * The table as HTML and as aligned text, the two representations a notebook shows. Numbers are rounded to
+ * two decimals and grouped (1,626.08, not 1626.0773999999), DataFrames and Series included.
+ */
 export function tableBundle(data: TableData, options: TableOptions = {}): MimeBundle {
-  const rows = toRows(data);
+  const rows = toRows(seriesRows(data));
   const limit = options.limit ?? 20;
   const shown = rows.slice(0, limit);
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];

@@ -4,11 +4,9 @@
  * own frontend. With --prefix DIR it registers under DIR/share/jupyter instead (set JUPYTER_PATH to use it).
  */
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import os from 'node:os';
 import { parseCli, main } from './common';
 import { findProjectRoot } from '../../lib/core/config';
-import { jupyterPython, registerKernel } from '../notebooks/runner';
+import { jupyterPython, registerKernel, userJupyterDataDir } from '../notebooks/runner';
 
 const USAGE = `
 npm run kernel [-- --prefix DIR]
@@ -21,7 +19,7 @@ void main(async () => {
   const python = jupyterPython();
   let prefix = values.prefix;
   if (!prefix) {
-    const dataDir = spawnSync(python, ['-m', 'jupyter', '--data-dir'], { encoding: 'utf8' }).stdout?.trim() || path.join(os.homedir(), '.local', 'share', 'jupyter');
+    const dataDir = userJupyterDataDir(python);
     prefix = path.dirname(path.dirname(dataDir));
   }
   const jupyterPath = registerKernel(findProjectRoot(), path.resolve(prefix), python);

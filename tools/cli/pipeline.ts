@@ -4,6 +4,8 @@ import { checkBeforeRun, holdRunLocks, openPipeline, runFolders, runPipeline, st
 import { STEP_NAMES, type RunOptions, type StepName } from '../../lib/core/steps';
 import { OrderHeError, redact } from '../../lib/core/errors';
 import type { StepReport } from '../../lib/core/runner';
+import fs from 'node:fs';
+import path from 'node:path';
 
 const USAGE = `
 Usage: npm run pipeline -- [options]
@@ -61,13 +63,15 @@ main(async () => {
   try {
     const reports = await runPipeline(ctx, options, steps, (r) => {
       clearProgress();
-      log(`  ✓ ${r.step.padEnd(10)} ${r.rows.toLocaleString('en-US').padStart(12)} rows ${r.seconds.toFixed(2).padStart(8)} s ${r.rowsPerSec.toLocaleString('en-US').padStart(12)} rows/s`);
+      const count = finalCount(r);
+      log(`  ✓ ${r.step.padEnd(10)} ${r.rows.toLocaleString('en-US').padStart(12)} rows ${r.seconds.toFixed(2).padStart(8)} s ${r.rowsPerSec.toLocaleString('en-US').padStart(12)} rows/s${count ? `  · ${count}` : ''}`);
     }, (step) => {
       // For failures that arrive outside the step's own promise (a driver's 'error' event): which step to rerun.
       failureContext.step = step;
     });
     const totalSeconds = (Date.now() - started) / 1000;
     log(`Done in ${totalSeconds.toFixed(1)} s.`);
+    for (const line of whereOutputsAre(reports, ctx.config.pipeline.dataDir)) log(line);
     if (values.json) {
       const summary = { profile: ctx.config.profile, ran: steps, ...generated(reports, options), totalSeconds, steps: reports };
       process.stdout.write(redact(JSON.stringify(summary)) + '\n');
@@ -93,4 +97,49 @@ function generated(reports: StepReport[], options: RunOptions): Record<string, u
   const orders = Number((report.detail?.tables as Record<string, number> | undefined)?.orders ?? 0);
   if (options.append) return { append: options.append, newOrders: orders };
   return { orders, seed: options.seed, locale: options.locale, dirty: options.dirty ?? false };
+}
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+/**
+ * The step's final count in its own unit, for the ✓ line: a progress line on a pipe is printed every few
+ * seconds, so the last one seen may be an intermediate count ("generate: 229 orders" of 1,641).
+ */
+export function finalCount(r: StepReport): string {
+  const d = (r.detail ?? {}) as Record<string, unknown>;
+  switch (r.step) {
+    case 'generate': {
+      const orders = (d.tables as Record<string, number> | undefined)?.orders;
+      return orders === undefined ? '' : `${n(orders)} ${d.kind === 'append' ? 'new ' : ''}orders`;
+    }
+    case 'source':
+      return d.tables ? `${Object.keys(d.tables as object).length} tables loaded` : '';
+    case 'lake': {
+      const tables = Object.values(d).filter((v): v is { parts: number } => typeof v === 'object' && v !== null && 'parts' in v);
+      return `${tables.length} tables in ${n(tables.reduce((s, t) => s + t.parts, 0))} parts`;
+    }
+    case 'warehouse': {
+      const core = (d.core as { tables?: Record<string, number> } | undefined)?.tables;
+      return core ? `${Object.keys(core).length} core tables merged` : '';
+    }
+    case 'mart':
+      return d.tables ? `${Object.keys(d.tables as object).length} mart tables` : '';
+    case 'dashboard':
+      return d.csv ? `dashboard, catalog and ${Object.keys(d.csv as object).length} CSVs written` : '';
+  }
+}
+
+/** The closing lines: where the dashboard, the catalog and the CSV exports are, as paths a person can open. */
+export function whereOutputsAre(reports: StepReport[], dataDir: string): string[] {
+  const d = reports.find((r) => r.step === 'dashboard')?.detail as { dashboard?: string; catalog?: string; csv?: Record<string, number> } | undefined;
+  const out = path.resolve(dataDir, 'out');
+  const dashboard = d?.dashboard ?? path.join(out, 'dashboard.html');
+  if (!fs.existsSync(dashboard)) return [];
+  const fresh = d ? '' : ' (from an earlier run: this one stopped before the dashboard step)';
+  const lines = [`Dashboard: ${path.resolve(dashboard)}${fresh}`];
+  const catalog = d?.catalog ?? path.join(out, 'catalog.html');
+  if (fs.existsSync(catalog)) lines.push(`Catalog:   ${path.resolve(catalog)}`);
+  const csvs = d?.csv ? Object.keys(d.csv).map((t) => `${t}.csv`) : fs.readdirSync(out).filter((f) => f.endsWith('.csv'));
+  if (csvs.length) lines.push(`CSVs:      ${out}${path.sep} (${csvs.sort().join(', ')})`);
+  return lines;
 }

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { spawnSync, spawn } from 'node:child_process';
 import { OrderHeError } from '../../lib/core/errors';
 
@@ -17,6 +18,9 @@ export interface NotebookRun {
   notebook: string;
   /** The executed copy. */
   output: string;
+  /** Its HTML copy beside it (charts as PNG, so they show in any nbconvert), or why there is none. */
+  html?: string;
+  htmlError?: string;
   ok: boolean;
   seconds: number;
   /** Outputs carrying both the vega-lite type and SVG (charts). */
@@ -39,6 +43,20 @@ export function jupyterPython(): string {
     throw new OrderHeError(`Jupyter is installed but ${python} cannot import nbclient/ipykernel.`, INSTALL_JUPYTER);
   }
   return python;
+}
+
+/** The user's own Jupyter data folder (what `jupyter --data-dir` prints), where frontends started any way look for kernels. */
+export function userJupyterDataDir(python?: string): string {
+  const fallback = process.env.JUPYTER_DATA_DIR || path.join(process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'jupyter');
+  let py = python;
+  if (!py) {
+    try {
+      py = jupyterPython();
+    } catch {
+      return fallback;
+    }
+  }
+  return spawnSync(py, ['-m', 'jupyter', '--data-dir'], { encoding: 'utf8' }).stdout?.trim() || fallback;
 }
 
 /**
@@ -126,6 +144,8 @@ export async function runNotebooks(o: RunNotebooksOptions): Promise<NotebookRun[
     const result = await runOne(python, path.join(dir, notebook), output, o.cellTimeout ?? 900, env, dir);
     const exists = fs.existsSync(output);
     const run: NotebookRun = { notebook, output, ok: result.ok && exists, seconds: (Date.now() - started) / 1000, charts: exists ? countChartOutputs(output) : 0 };
+    if (result.html) run.html = result.html;
+    if (result.html_error) run.htmlError = result.html_error;
     if (exists) run.failure = findFailure(output, result.failed_cell);
     if (run.failure) run.ok = false;
     if (!run.ok && !run.failure) run.failure = { cell: (result.failed_cell ?? -1) + 1, source: '', message: result.message || 'the kernel stopped without saying why' };
@@ -136,7 +156,9 @@ export async function runNotebooks(o: RunNotebooksOptions): Promise<NotebookRun[
   return runs;
 }
 
-function runOne(python: string, input: string, output: string, timeout: number, env: NodeJS.ProcessEnv, cwd: string): Promise<{ ok: boolean; failed_cell: number | null; message: string }> {
+interface RunOneResult { ok: boolean; failed_cell: number | null; message: string; html?: string | null; html_error?: string }
+
+function runOne(python: string, input: string, output: string, timeout: number, env: NodeJS.ProcessEnv, cwd: string): Promise<RunOneResult> {
   const scriptPath = path.join(__dirname, 'run_notebook.py');
   return new Promise((resolve) => {
     const child = spawn(python, [scriptPath, input, output, String(timeout), KERNEL_NAME], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
