@@ -134,7 +134,7 @@ test('a part whose sha256 does not match its run record fails the load with one 
     await assert.rejects(loadLakeIntoStaging(ctx), (err: unknown) => {
       assert.ok(err instanceof OrderHeError);
       assert.match(err.message, /orders run .* is damaged: its sha256/);
-      assert.match(err.fix ?? '', /extract again/);
+      assert.match(err.fix ?? '', /Extract orders again in full .*: npm run pipeline -- --from lake --full-extract orders$/);
       return true;
     });
   });

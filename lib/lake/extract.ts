@@ -38,6 +38,12 @@ export interface ExtractSettings {
   partBytes?: number;
   /** Only these tables (tests, notebooks); default all six. The state keeps the others' watermarks. */
   tables?: readonly SourceTable[];
+  /**
+   * These tables get a full run even when they have a watermark: the recovery for a damaged or missing object of a
+   * run. The warehouse loads a table from its latest full run, so the new run supersedes the damaged one, and the
+   * source (whatever its size) is read as it is, never regenerated.
+   */
+  fullTables?: readonly SourceTable[];
 }
 
 export interface TableExtract {
@@ -60,8 +66,8 @@ export interface LakeExtractResult {
 }
 
 /** Step 3 as the pipeline calls it: every table, parts of lake.partSizeMB gzipped MB. */
-export async function extractSourceIntoLake(ctx: PipelineContext, _options: RunOptions): Promise<StepResult> {
-  const result = await withSnapshotRetry(() => extractTablesIntoLake(ctx));
+export async function extractSourceIntoLake(ctx: PipelineContext, options: RunOptions): Promise<StepResult> {
+  const result = await withSnapshotRetry(() => extractTablesIntoLake(ctx, { fullTables: options.fullExtract }));
   const detail: Record<string, unknown> = { runId: result.runId, lineage: result.lineage };
   for (const t of result.tables) detail[t.table] = { runId: t.runId, kind: t.kind, rows: t.rows, parts: t.parts, bytes: t.bytes };
   return { rows: result.rows, detail };
@@ -120,7 +126,7 @@ export async function extractTablesIntoLake(ctx: PipelineContext, settings: Extr
     let rowsDone = 0;
     for (const table of tables) {
       const before = state.tables[table];
-      const kind = fresh || !before ? 'full' : 'incremental';
+      const kind = fresh || !before || settings.fullTables?.includes(table) ? 'full' : 'incremental';
       const from = kind === 'incremental' ? before!.watermark : null;
       const prefix = runPrefix(table, loadDate, runId);
       const extracted = await extractTable({
