@@ -16,9 +16,8 @@ import type { StepResult } from '../core/steps';
 import { emptyTableSql, type Warehouse } from './adapter';
 import { OrderHeError } from '../core/errors';
 import { columnNames } from '../core/tables';
-import { SOURCE_TABLES, type CopyManifest, type PartRecord, type RunRecord, type SourceTable } from '../lake/format';
+import { SOURCE_TABLES, runPrefix, type CopyManifest, type PartRecord, type RunRecord, type SourceTable } from '../lake/format';
 import { checkPart, listRuns, openPartStream, readExtractState, readManifest, readRunRecord, reextractFix, type LakeHandle, type LakeRun } from '../lake/read';
-import { runPrefix } from '../lake/format';
 import { createCoreTables } from './core-merge';
 import { quoteTableName } from './copy-sql';
 
@@ -82,7 +81,8 @@ export async function planWarehouseLoad(lake: LakeHandle, db: Warehouse): Promis
       const record = await readRunRecord(lake, run);
       if (record.lineage === state.lineage) candidates.push({ run, record });
     }
-    // The latest full run holds the whole table: earlier pending runs are inside it.
+    // The latest full run holds the whole table: earlier pending runs are inside it. (For customers, versions that only
+    // a skipped run held are not added to their SCD2 history; the current version is the full run's.)
     const start = Math.max(0, candidates.map((c) => c.record.kind).lastIndexOf('full'));
     for (const c of candidates.slice(0, start)) skipped.push({ table, runId: c.run.runId, reason: `before full run ${candidates[start].run.runId}` });
     for (const { run, record } of candidates.slice(start)) runs.push(runToLoad(run, record, await readManifest(lake, run)));
