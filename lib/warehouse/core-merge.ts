@@ -102,7 +102,7 @@ export async function planCore(db: Warehouse): Promise<CorePlan> {
   const loaded = (await db.query<{ lineage: string }>('SELECT DISTINCT lineage FROM core.loaded_runs')).map((r) => r.lineage);
   const isNewLineage = loaded.length !== 1 || loaded[0] !== lineage;
   if (isNewLineage && !runs.some((r) => r.kind === 'full')) {
-    throw new OrderHeError(`Staging holds only incremental runs of lineage ${lineage}, but core holds ${loaded.length ? `lineage ${loaded.join(', ')}` : 'nothing'}: increments cannot start a warehouse.`, 'Take a full extract of the source, then load it: npm run pipeline -- --from lake');
+    throw new OrderHeError(`Staging holds only incremental runs of lineage ${lineage}, but core holds ${loaded.length ? `lineage ${loaded.join(', ')}` : 'nothing'}: increments cannot start a warehouse.`, 'Take a full extract of the source, then load it: npm run pipeline -- --from lake --full-extract all');
   }
   const tables = SOURCE_TABLES.filter((t) => runs.some((r) => r.table_name === t));
   return { mode: isNewLineage ? 'replace' : 'merge', lineage, tables, runs };
