@@ -115,8 +115,9 @@ test('a pipeline killed with SIGKILL while loading the source, then run again, e
 });
 
 test('a pipeline killed with SIGKILL during the warehouse load, then run again, ends equal to the source with no duplicates', { timeout: 600_000 }, async () => {
-  // An append so the warehouse already holds a published state while the kill happens.
-  const seen = await killWhen(await copyProbe(), ['--append', '--days', '20']);
+  // An append so the warehouse already holds a published state while the kill happens; 90 days, so its COPY lasts
+  // long enough for the probe to see it.
+  const seen = await killWhen(await copyProbe(), ['--append', '--days', '90']);
   assert.match(seen, /^COPY with \d+ rows done$/, 'killed while the warehouse ran a COPY');
   const [published] = await warehouseQuery<{ n: string }>(t, 'SELECT COUNT(*) AS n FROM mart.daily_sales');
   assert.ok(Number(published.n) > 0, 'the previously published mart is still there after the kill');
