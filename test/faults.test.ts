@@ -48,17 +48,64 @@ async function warehouseCounts(env: TestEnv) {
   return { orders: Number(r.orders), distinctOrders: Number(r.distinct_orders), items: Number(r.items) };
 }
 
-async function killDuring(step: RegExp, delayMs: number, args: string[]) {
+interface MidStepProbe { check(): Promise<string | null>; close(): Promise<void> }
+
+/**
+ * Starts the pipeline and SIGKILLs it once the probe (asking the servers, never the clock) sees the step doing its
+ * work; returns what the probe saw, the proof that the kill landed mid-step.
+ */
+async function killWhen(probe: MidStepProbe, args: string[]): Promise<string> {
   const run = startCli(t, 'pipeline.ts', args);
-  await run.waitFor(step);
-  await new Promise((r) => setTimeout(r, delayMs));
-  run.child.kill('SIGKILL');
-  await run.exited;
-  return run.output();
+  try {
+    const until = Date.now() + 240_000;
+    for (;;) {
+      const seen = await probe.check();
+      if (seen !== null) {
+        run.child.kill('SIGKILL');
+        await run.exited;
+        return seen;
+      }
+      if (run.child.exitCode !== null) throw new Error(`the pipeline ended (${run.child.exitCode}) before the step was seen running:\n${run.output()}`);
+      if (Date.now() > until) throw new Error(`timed out waiting for the step:\n${run.output()}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    run.child.kill('SIGKILL');
+    await probe.close();
+  }
+}
+
+/** Sees a LOAD DATA into this suite's source database running on the server. */
+async function loadDataProbe(): Promise<MidStepProbe> {
+  const c = t.config.source;
+  const conn = await mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password });
+  return {
+    async check() {
+      const [rows] = await conn.query("SELECT INFO AS info FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'LOAD DATA%'", [c.database]);
+      return (rows as { info: string }[])[0]?.info ?? null;
+    },
+    close: () => conn.end(),
+  };
+}
+
+/** Sees a COPY into this suite's warehouse database with rows done, in the server's progress view. */
+async function copyProbe(): Promise<MidStepProbe> {
+  const w = t.config.warehouse;
+  const client = new pg.Client({ host: w.host, port: w.port, user: w.user, password: w.password, database: 'postgres' });
+  await client.connect();
+  return {
+    async check() {
+      const r = await client.query<{ n: string }>(
+        'SELECT tuples_processed AS n FROM pg_stat_progress_copy p JOIN pg_database d ON d.oid = p.datid WHERE d.datname = $1 AND tuples_processed > 0', [w.database]);
+      return r.rows[0] ? `COPY with ${r.rows[0].n} rows done` : null;
+    },
+    close: () => client.end(),
+  };
 }
 
 test('a pipeline killed with SIGKILL while loading the source, then run again, ends with the warehouse equal to the source', { timeout: 600_000 }, async () => {
-  await killDuring(/✓ generate/, 100, ['--orders', ORDERS, '--seed', '5']);
+  const seen = await killWhen(await loadDataProbe(), ['--orders', ORDERS, '--seed', '5']);
+  assert.match(seen, /^LOAD DATA LOCAL INFILE/, 'killed while the source server ran a LOAD DATA');
   const again = runCli(t, 'pipeline.ts', ['--orders', ORDERS, '--seed', '5']);
   assert.equal(again.code, 0, again.all);
   const src = await sourceCounts(t);
@@ -68,8 +115,10 @@ test('a pipeline killed with SIGKILL while loading the source, then run again, e
 });
 
 test('a pipeline killed with SIGKILL during the warehouse load, then run again, ends equal to the source with no duplicates', { timeout: 600_000 }, async () => {
-  // An append so the warehouse already holds a published state while the kill happens.
-  await killDuring(/✓ lake/, 20, ['--append', '--days', '20']);
+  // An append so the warehouse already holds a published state while the kill happens; 90 days, so its COPY lasts
+  // long enough for the probe to see it.
+  const seen = await killWhen(await copyProbe(), ['--append', '--days', '90']);
+  assert.match(seen, /^COPY with \d+ rows done$/, 'killed while the warehouse ran a COPY');
   const [published] = await warehouseQuery<{ n: string }>(t, 'SELECT COUNT(*) AS n FROM mart.daily_sales');
   assert.ok(Number(published.n) > 0, 'the previously published mart is still there after the kill');
   const again = runCli(t, 'pipeline.ts', ['--from', 'lake']);

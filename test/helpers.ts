@@ -25,11 +25,13 @@ export interface TestEnv {
   cleanup(): Promise<void>;
 }
 
-export function testEnv(suite: string, profile = 'local'): TestEnv {
+/** `servers`: settings that point the suite at other servers (e.g. MYSQL_PORT, PGPORT of a private instance). */
+export function testEnv(suite: string, profile = 'local', servers: NodeJS.ProcessEnv = {}): TestEnv {
   const tag = `${suite}_${process.pid}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `orderhe-${suite}-`));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...servers,
     ORDERHE_PROFILE: profile,
     MYSQL_DATABASE: `orderhe_t_${tag}`,
     PGDATABASE: `orderhe_dw_t_${tag}`,

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { applyBatch, insertRows, nextBatch, smallShop, stageRuns, type Shop } from './staging-fixture';
-import { buildCore, countCore } from '../lib/warehouse/core-merge';
+import { buildCore, countCore, createCoreTables } from '../lib/warehouse/core-merge';
 import { buildMart } from '../lib/mart/build';
 import { checkWarehouseQuality, moneyText, QualityError, type QualityCheck } from '../lib/quality/checks';
 import { SOURCE_TABLES, TABLE_KEYS } from '../lib/lake/format';
@@ -30,6 +30,29 @@ const shop = smallShop({ seed: 5, orders: 150 });
 const stage = (batch: Shop, kind: 'full' | 'incremental', runId: string) =>
   stageRuns(db, batch, { lineage: 'lineage-q', kind, runId, projectRoot: ROOT });
 
+const cleaned = nextBatch(shop, { newOrders: 10 });
+cleaned.orders[0] = { ...cleaned.orders[0], status: ' Delivered ' };
+
+/**
+ * The shared fixture: core holds exactly these runs of lineage-q (run-1: the clean full load of `shop`; run-5: the
+ * `cleaned` batch), with a mart published on it. A test calls it first, so it runs alone as well as after any other
+ * test: when core holds something else (a test merged a batch), the warehouse schemas are rebuilt from the start.
+ */
+async function coreHolding(runIds: readonly ('run-1' | 'run-5')[]) {
+  await createCoreTables(db, ROOT);
+  const held = (await db.query<{ run_id: string }>('SELECT DISTINCT run_id FROM core.loaded_runs ORDER BY run_id')).map((r) => r.run_id);
+  const [mart] = await db.query<{ n: string }>("SELECT COUNT(*) AS n FROM pg_tables WHERE schemaname = 'mart'");
+  if (held.join(',') === runIds.join(',') && Number(mart.n) > 0) return;
+  for (const schema of ['mart', 'core', 'staging']) await db.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await stage(shop, 'full', 'run-1');
+  await buildCore(ctx);
+  if (runIds.includes('run-5')) {
+    await stage(cleaned, 'incremental', 'run-5');
+    await buildCore(ctx);
+  }
+  await buildMart(ctx);
+}
+
 /** Runs buildCore expecting a QualityError; returns it. */
 async function failedMerge(): Promise<QualityError> {
   const err = await buildCore(ctx).then(() => null, (e: unknown) => e);
@@ -50,9 +73,7 @@ test('money compares as exact text whatever the driver returned', () => {
 });
 
 test('a clean load passes every check, and the report is rows a notebook can show as a table', async () => {
-  await stage(shop, 'full', 'run-1');
-  await buildCore(ctx);
-  await buildMart(ctx);
+  await coreHolding(['run-1']);
   const checks = await checkWarehouseQuality(ctx);
   assert.ok(checks.length >= 20);
   for (const c of checks) {
@@ -62,6 +83,7 @@ test('a clean load passes every check, and the report is rows a notebook can sho
 });
 
 test('a staged row the manifest did not announce stops the merge and leaves core as it was', async () => {
+  await coreHolding(['run-1']);
   const before = await countCore(db);
   const batch = nextBatch(shop, { newOrders: 10 });
   await stage(batch, 'incremental', 'run-2');
@@ -76,6 +98,7 @@ test('a staged row the manifest did not announce stops the merge and leaves core
 const martRevenue = async () => (await db.query<{ revenue: string; days: string }>('SELECT SUM(revenue) AS revenue, COUNT(*) AS days FROM mart.daily_sales'))[0];
 
 test('an order item whose order is missing fails the foreign-key check; core and the published mart stay as they were', async () => {
+  await coreHolding(['run-1']);
   const before = await countCore(db);
   const martBefore = await martRevenue();
   const batch = nextBatch(shop, { newOrders: 10 });
@@ -89,6 +112,7 @@ test('an order item whose order is missing fails the foreign-key check; core and
 });
 
 test('an unknown order status fails the accepted-values check and names the value', async () => {
+  await coreHolding(['run-1']);
   const before = await countCore(db);
   const batch = nextBatch(shop, { newOrders: 10 });
   batch.orders[0] = { ...batch.orders[0], status: 'lost' };
@@ -103,6 +127,7 @@ test('an unknown order status fails the accepted-values check and names the valu
 });
 
 test('a duplicate key fails the unique test and names its model and test', async () => {
+  await coreHolding(['run-1']);
   const before = await countCore(db);
   const batch = nextBatch(shop, { newOrders: 10 });
   // One extract holding the same payment twice: the merge inserts both, nothing but the key test notices.
@@ -115,6 +140,7 @@ test('a duplicate key fails the unique test and names its model and test', async
 });
 
 test('a NULL reference fails the not_null test and names its model and test', async () => {
+  await coreHolding(['run-1']);
   const before = await countCore(db);
   const batch = nextBatch(shop, { newOrders: 10 });
   // An order of a customer core has never seen: the merge finds no customer version, so customer_key is NULL.
@@ -126,10 +152,8 @@ test('a NULL reference fails the not_null test and names its model and test', as
   assert.deepEqual(await countCore(db), before);
 });
 
-const cleaned = nextBatch(shop, { newOrders: 10 });
-cleaned.orders[0] = { ...cleaned.orders[0], status: ' Delivered ' };
-
 test('stray whitespace and capitals in coded values are cleaned, not refused', async () => {
+  await coreHolding(['run-1']);
   await stage(cleaned, 'incremental', 'run-5');
   await buildCore(ctx);
   const [row] = await db.query<{ status: string }>('SELECT status FROM core.fct_orders WHERE order_id = $1', [cleaned.orders[0].order_id]);
@@ -137,28 +161,42 @@ test('stray whitespace and capitals in coded values are cleaned, not refused', a
 });
 
 test('core and source are reconciled when the source holds the shop, and a difference fails', async () => {
+  await coreHolding(['run-1', 'run-5']);
   const source = (await ctx.source()).pool;
-  for (const file of fs.readdirSync(path.join(ROOT, 'sql/source')).sort()) {
-    await source.query(fs.readFileSync(path.join(ROOT, 'sql/source', file), 'utf8'));
-  }
-  // The source holds what core holds: the full run plus the one batch that passed.
-  const held = applyBatch(shop, cleaned, TABLE_KEYS);
-  for (const t of SOURCE_TABLES) {
-    for (const r of held[t]) {
-      const row = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/\+00$/, '') : v]));
-      await source.query(`INSERT INTO ${t} SET ?`, [row]);
+  try {
+    for (const file of fs.readdirSync(path.join(ROOT, 'sql/source')).sort()) {
+      await source.query(fs.readFileSync(path.join(ROOT, 'sql/source', file), 'utf8'));
+    }
+    // The source holds what core holds: the full run plus the one batch that passed.
+    const held = applyBatch(shop, cleaned, TABLE_KEYS);
+    for (const t of SOURCE_TABLES) {
+      for (const r of held[t]) {
+        const row = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/\+00$/, '') : v]));
+        await source.query(`INSERT INTO ${t} SET ?`, [row]);
+      }
+    }
+    const passing = (await checkWarehouseQuality(ctx)).filter((c) => c.check.startsWith('source ↔ core'));
+    assert.equal(passing.length, 9);
+    assert.deepEqual(passing.filter((c) => c.status !== 'pass'), []);
+
+    await source.query('DELETE FROM payments WHERE payment_id = ?', [held.payments[0].payment_id]);
+    const failing = (await checkWarehouseQuality(ctx)).filter((c) => c.status === 'fail');
+    assert.deepEqual(failing.map((c) => [c.check, c.table]), [['source ↔ core rows', 'core.fct_payments'], ['source ↔ core sum(amount)', 'core.fct_payments']]);
+  } finally {
+    // The other tests reconcile with no source at all: leave the suite's source database empty again.
+    const [tables] = (await source.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()')) as unknown as [{ t: string }[]];
+    const conn = await source.getConnection();
+    try {
+      await conn.query('SET foreign_key_checks = 0');
+      for (const { t } of tables) await conn.query(`DROP TABLE IF EXISTS \`${t}\``);
+    } finally {
+      conn.destroy();
     }
   }
-  const passing = (await checkWarehouseQuality(ctx)).filter((c) => c.check.startsWith('source ↔ core'));
-  assert.equal(passing.length, 9);
-  assert.deepEqual(passing.filter((c) => c.status !== 'pass'), []);
-
-  await source.query('DELETE FROM payments WHERE payment_id = ?', [held.payments[0].payment_id]);
-  const failing = (await checkWarehouseQuality(ctx)).filter((c) => c.status === 'fail');
-  assert.deepEqual(failing.map((c) => [c.check, c.table]), [['source ↔ core rows', 'core.fct_payments'], ['source ↔ core sum(amount)', 'core.fct_payments']]);
 });
 
 test('a merge that loses rows is caught by the staging ↔ core reconciliation and rolled back', async () => {
+  await coreHolding(['run-1']);
   const before = await countCore(db);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-quality-'));
   try {
@@ -189,6 +227,7 @@ test('a merge that loses rows is caught by the staging ↔ core reconciliation a
 });
 
 test('an order revenue the mart loses fails the mart build, naming the mart model and its reconcile test; the published mart stays', async () => {
+  await coreHolding(['run-1']);
   await buildMart(ctx);
   const martBefore = await martRevenue();
   // A sale dated one day after the last day of core.dim_date: daily_sales (one row per dim_date day) cannot hold it.

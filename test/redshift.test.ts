@@ -252,7 +252,7 @@ test('doctor\'s probe COPYs a run with NOLOAD into a temporary text table, or li
 
 test('the Redshift adapter declares what Redshift does differently: COPY ... MANIFEST, DELETE not TRUNCATE, no UNLOGGED, no work_mem, no ANALYZE, no CREATE DATABASE', () => {
   assert.deepEqual(REDSHIFT_CAPABILITIES, {
-    lakeLoad: 'copy manifest', transactionalTruncate: false, unloggedStaging: false, sortMemory: null,
+    lakeLoad: 'copy manifest', transactionalTruncate: false, unloggedTables: false, sortMemory: null,
     analyzeAfterLoad: false, createsDatabase: false, comments: true, runLock: 'session row',
   });
 });

@@ -38,8 +38,12 @@ export interface WarehouseCapabilities {
    * millions of rows is not. Redshift's TRUNCATE commits the open transaction, so there tables are emptied with DELETE.
    */
   readonly transactionalTruncate: boolean;
-  /** Staging tables may be UNLOGGED (COPY into them writes no WAL): PostgreSQL. Redshift has no UNLOGGED; PGlite runs in this process, with no server crash to survive. */
-  readonly unloggedStaging: boolean;
+  /**
+   * Staging may have been made UNLOGGED by an earlier version of the workbook (PostgreSQL): such tables are made
+   * LOGGED again, because PostgreSQL 15 can fail to restart after a crash with a new unlogged relfilenode (see
+   * createCoreTables). Redshift has no UNLOGGED; PGlite's staging was never unlogged.
+   */
+  readonly unloggedTables: boolean;
   /** work_mem for one transaction's sorts and hashes (SET LOCAL), or null: Redshift sizes memory per WLM queue, PGlite's heap is small. */
   readonly sortMemory: string | null;
   /** The planner's statistics are ours to refresh after a load (ANALYZE): PostgreSQL, PGlite. Redshift analyzes COPY targets itself. */

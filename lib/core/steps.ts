@@ -3,6 +3,7 @@
  * calls and that `npm run pipeline` calls in the same order.
  */
 import type { PipelineContext } from './context';
+import type { SourceTable } from './tables';
 
 export const STEP_NAMES = ['generate', 'source', 'lake', 'warehouse', 'mart', 'dashboard'] as const;
 export type StepName = (typeof STEP_NAMES)[number];
@@ -15,6 +16,8 @@ export interface RunOptions {
   append?: { days: number };
   /** Add the cleaning lesson's dirty rows to the generated data. */
   dirty?: boolean;
+  /** Extract these tables in full (every row) instead of from their watermark: the recovery for a damaged lake run. */
+  fullExtract?: readonly SourceTable[];
 }
 
 export interface StepResult {

@@ -3,8 +3,11 @@
  * process on 127.0.0.1 with its objects under <dataDir>/lake; compose points at MinIO, aws at Amazon S3.
  * Everything else talks to `lake.client` with the ordinary AWS SDK, so switching is configuration only.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { S3Client, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import type { LakeConfig } from '../core/config';
@@ -18,8 +21,13 @@ export type { Lake } from '../core/connections';
 // The SDK warns on every process that Node 20 support ends in 2027; the workbook pins an SDK that supports it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-/** The embedded server's fixed credentials: it accepts only these (they protect nothing; it listens on loopback). */
+/**
+ * The embedded server's fixed credentials: every request must be signed with them (AWS Signature V4, as S3 requires),
+ * so that no other process on this machine can read, rewrite or delete lake objects anonymously. They are not a
+ * secret from anyone who can read this file; they keep out whoever does not use them on purpose.
+ */
 export const EMBEDDED_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+type Credentials = typeof EMBEDDED_CREDENTIALS;
 
 export interface EmbeddedLakeServer {
   endpoint: string;
@@ -27,10 +35,25 @@ export interface EmbeddedLakeServer {
   close(): Promise<void>;
 }
 
-/** Starts s3rver on loopback only. Port 0 picks a free port (what the pipeline does); `npm run lake -- serve` uses 4568. */
-export async function startEmbeddedLakeServer(dir: string, port = 0): Promise<EmbeddedLakeServer> {
+/**
+ * Starts s3rver on loopback only. Port 0 picks a free port (what the pipeline does); `npm run lake -- serve` uses 4568.
+ * s3rver itself lets anonymous requests through and does not check Signature V4 (only that the access key exists),
+ * so every request first passes requireSignedRequest, and s3rver sees only requests signed with `credentials`.
+ */
+export async function startEmbeddedLakeServer(dir: string, port = 0, credentials: Credentials = EMBEDDED_CREDENTIALS): Promise<EmbeddedLakeServer> {
   fs.mkdirSync(dir, { recursive: true });
   const server = new S3rver({ address: '127.0.0.1', port, directory: dir, silent: true });
+  // s3rver's listen() attaches callback() to its HTTP server: wrap that handler, as a proxy in front of it would.
+  const s3rverHandler = server.callback.bind(server);
+  server.callback = () => {
+    const handle = s3rverHandler();
+    return (req, res) => {
+      requireSignedRequest(req, credentials).then((refusal) => {
+        if (refusal) refuse(req, res, refusal);
+        else handle(req, res);
+      }, (err: Error) => refuse(req, res, { code: 'AccessDenied', message: `The request could not be verified: ${err.message}` }));
+    };
+  };
   let address: AddressInfo;
   try {
     address = (await server.run()) as AddressInfo;
@@ -41,6 +64,67 @@ export async function startEmbeddedLakeServer(dir: string, port = 0): Promise<Em
   }
   const endpoint = `http://127.0.0.1:${address.port}`;
   return { endpoint, port: address.port, close: () => server.close() };
+}
+
+interface Refusal { code: 'AccessDenied' | 'InvalidAccessKeyId' | 'SignatureDoesNotMatch' | 'RequestTimeTooSkewed'; message: string }
+
+/** hmac/hash in the shape @smithy/signature-v4 asks for, from node:crypto. */
+class NodeSha256 {
+  private readonly hash: crypto.Hash | crypto.Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret === undefined ? crypto.createHash('sha256')
+      : crypto.createHmac('sha256', secret instanceof ArrayBuffer ? new Uint8Array(secret) : (secret as string | NodeJS.ArrayBufferView));
+  }
+  update(data: string | Uint8Array) { this.hash.update(data); }
+  async digest() { return new Uint8Array(this.hash.digest()); }
+  reset() {}
+}
+
+const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+
+/**
+ * Verifies a request's AWS Signature V4 (the Authorization header) the way S3 does: the access key must be the
+ * configured one, x-amz-date within 15 minutes, and the signature recomputed with the secret from the request's
+ * method, path, query and signed headers must match. The payload is covered through the signed x-amz-content-sha256
+ * header, not re-hashed here. Returns null for a valid signature, otherwise why it is refused.
+ * Anonymous requests and presigned URLs (signature in the query string) are refused.
+ */
+export async function requireSignedRequest(req: IncomingMessage, credentials: Credentials): Promise<Refusal | null> {
+  const auth = req.headers.authorization;
+  if (!auth) return { code: 'AccessDenied', message: 'Anonymous requests are refused: sign requests with the lake\'s access key (AWS Signature V4).' };
+  const m = AUTHORIZATION.exec(auth);
+  if (!m) return { code: 'AccessDenied', message: 'Only AWS Signature V4 (AWS4-HMAC-SHA256) in the Authorization header is accepted.' };
+  const [, accessKeyId, , region, signedHeaders, signature] = m;
+  if (accessKeyId !== credentials.accessKeyId) return { code: 'InvalidAccessKeyId', message: 'The AWS access key id you provided does not exist in our records.' };
+  const amzDate = String(req.headers['x-amz-date'] ?? '');
+  const d = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
+  if (!d) return { code: 'AccessDenied', message: 'The signed request has no valid x-amz-date header.' };
+  const signedAt = new Date(Date.UTC(+d[1], +d[2] - 1, +d[3], +d[4], +d[5], +d[6]));
+  if (Math.abs(Date.now() - signedAt.getTime()) > 15 * 60_000) return { code: 'RequestTimeTooSkewed', message: 'The difference between the request time and the server\'s time is too large.' };
+  const url = new URL(req.url ?? '/', 'http://lake');
+  const names = signedHeaders.split(';');
+  const headers: Record<string, string> = {};
+  for (const name of names) {
+    const value = req.headers[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string | string[]> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? [...([] as string[]).concat(query[k]), v] : v;
+  const signer = new SignatureV4({ credentials, region, service: 's3', sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
+  const signed = await signer.sign(
+    { method: req.method ?? 'GET', protocol: 'http:', hostname: url.hostname, path: url.pathname, query, headers },
+    { signingDate: signedAt, signableHeaders: new Set(names), signingRegion: region },
+  );
+  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1] ?? '';
+  const same = expected.length === signature.length && crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(signature));
+  return same ? null : { code: 'SignatureDoesNotMatch', message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.' };
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal) {
+  req.resume(); // drain an upload's body: the answer does not depend on it
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${refusal.code}</Code><Message>${refusal.message.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</Message></Error>`;
+  res.writeHead(403, { 'Content-Type': 'application/xml', 'Content-Length': req.method === 'HEAD' ? 0 : Buffer.byteLength(body) });
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 export function s3Client(cfg: LakeConfig, endpoint?: string): S3Client {

@@ -43,6 +43,12 @@ export interface ExtractSettings {
   partBytes?: number;
   /** Only these tables (tests, notebooks); default all six. The state keeps the others' watermarks. */
   tables?: readonly SourceTable[];
+  /**
+   * These tables get a full run even when they have a watermark: the recovery for a damaged or missing object of a
+   * run. The warehouse loads a table from its latest full run, so the new run supersedes the damaged one, and the
+   * source (whatever its size) is read as it is, never regenerated.
+   */
+  fullTables?: readonly SourceTable[];
 }
 
 export interface TableExtract {
@@ -65,8 +71,8 @@ export interface LakeExtractResult {
 }
 
 /** Step 3 as the pipeline calls it: every table, parts of lake.partSizeMB gzipped MB. */
-export async function extractSourceIntoLake(ctx: PipelineContext, _options: RunOptions): Promise<StepResult> {
-  const result = await withSnapshotRetry(() => extractTablesIntoLake(ctx));
+export async function extractSourceIntoLake(ctx: PipelineContext, options: RunOptions): Promise<StepResult> {
+  const result = await withSnapshotRetry(() => extractTablesIntoLake(ctx, { fullTables: options.fullExtract }));
   const detail: Record<string, unknown> = { runId: result.runId, lineage: result.lineage };
   for (const t of result.tables) detail[t.table] = { runId: t.runId, kind: t.kind, rows: t.rows, parts: t.parts, bytes: t.bytes };
   return { rows: result.rows, detail };
@@ -132,6 +138,8 @@ export interface ExtractRun {
   /** The state this run will save last: each table's new watermark is set when its run record is written. */
   state: ExtractState;
   tables: readonly SourceTable[];
+  /** Tables that get a full run even with a watermark (ExtractSettings.fullTables). */
+  fullTables: readonly SourceTable[];
   /** Run records written so far, each waiting for its manifest. */
   records: { record: RunRecord; prefix: string }[];
   /** Every key written, so a failed run can remove them. */
@@ -169,7 +177,7 @@ export async function beginExtract(ctx: PipelineContext, settings: ExtractSettin
     const run: ExtractRun = {
       runId: newRunId(startedAt), startedAt, loadDate: startedAt.toISOString().slice(0, 10), lineage, previous,
       state: fresh ? { lineage, tables: {} } : structuredClone(previous),
-      tables: settings.tables ?? SOURCE_TABLES, records: [], written: [], conn, lake,
+      tables: settings.tables ?? SOURCE_TABLES, fullTables: settings.fullTables ?? [], records: [], written: [], conn, lake,
       partBytes: settings.partBytes ?? ctx.config.lake.partSizeMB * 1024 * 1024,
       gzipLevel: ctx.config.lake.gzipLevel, rowsRead: 0,
       onRows: (n) => run.progress((run.rowsRead += n)),
@@ -201,11 +209,12 @@ export interface TableSelect {
 }
 
 /**
- * Plans one table: full when the state has no watermark for it (or the lineage is new), otherwise incremental
+ * Plans one table: full when the state has no watermark for it (the lineage is new, or the table is in
+ * fullTables: the recovery for a damaged run), otherwise incremental
  * from the stored watermark. Reads the table's columns from the source and checks it has its key and updated_at.
  */
 export async function planTableSelect(run: ExtractRun, table: SourceTable): Promise<TableSelect> {
-  const before = run.state.tables[table];
+  const before = run.fullTables.includes(table) ? undefined : run.state.tables[table];
   const from = before ? before.watermark : null;
   const columns = await sourceColumns(openConn(run), table);
   return {

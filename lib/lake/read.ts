@@ -18,6 +18,23 @@ import {
 /** What the readers need of an open lake: a client and its bucket. */
 export type LakeHandle = Pick<Lake, 'client' | 'bucket'>;
 
+/** The source table a lake key belongs to (raw/<table>/...), or null for other keys (state/extract.json). */
+export function tableOfKey(key: string): SourceTable | null {
+  const m = /^raw\/([a-z_]+)\//.exec(key);
+  return m && (SOURCE_TABLES as readonly string[]).includes(m[1]) ? (m[1] as SourceTable) : null;
+}
+
+/**
+ * The recovery for a damaged or missing object of a table's run: extract that table again, in full, from the source
+ * as it is. It keeps the shop (no regeneration, whatever its size) and the pending full run supersedes the damaged one
+ * (planWarehouseLoad loads a table from its latest full run).
+ */
+export function reextractFix(table: SourceTable | null): string {
+  return table
+    ? `Extract ${table} again in full from the source, keeping the shop: npm run pipeline -- --from lake --full-extract ${table}`
+    : 'Extract every table again in full from the source, keeping the shop: npm run pipeline -- --from lake --full-extract all';
+}
+
 /** A run that readers can see (its manifest exists). Sorted by runId: run ids start with their UTC start time. */
 export interface LakeRun {
   table: SourceTable;
@@ -107,12 +124,12 @@ export async function readJsonObject<T>(lake: LakeHandle, key: string): Promise<
   } catch (err) {
     const missing = err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey';
     throw new OrderHeError(missing ? `s3://${lake.bucket}/${key} does not exist.` : `Cannot read s3://${lake.bucket}/${key}: ${(err as Error).message}`,
-      missing ? 'Run the extract again: npm run pipeline -- --until lake' : 'Check that the lake is reachable (npm run doctor).', { cause: err });
+      missing ? reextractFix(tableOfKey(key)) : 'Check that the lake is reachable (npm run doctor).', { cause: err });
   }
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new OrderHeError(`s3://${lake.bucket}/${key} is not valid JSON.`, 'Run the extract again: npm run pipeline -- --until lake', { cause: err });
+    throw new OrderHeError(`s3://${lake.bucket}/${key} is not valid JSON.`, reextractFix(tableOfKey(key)), { cause: err });
   }
 }
 
@@ -129,7 +146,7 @@ export async function openPartStream(lake: LakeHandle, part: Pick<PartRecord, 'k
   } catch (err) {
     const missing = (err as { name?: string }).name === 'NoSuchKey';
     throw new OrderHeError(missing ? `The lake part s3://${lake.bucket}/${part.key} is missing.` : `Cannot read s3://${lake.bucket}/${part.key}: ${(err as Error).message}`,
-      'Run the extract again (npm run pipeline -- --until lake): a new run replaces the damaged one.', { cause: err });
+      missing ? reextractFix(tableOfKey(part.key)) : 'Check that the lake is reachable (npm run doctor).', { cause: err });
   }
   const hash = crypto.createHash('sha256');
   let bytes = 0;
@@ -141,14 +158,38 @@ export async function openPartStream(lake: LakeHandle, part: Pick<PartRecord, 'k
     },
     flush(cb) {
       const sha256 = hash.digest('hex');
-      if (sha256 === part.sha256 && bytes === part.bytes) return cb();
-      cb(new OrderHeError(`The lake part s3://${lake.bucket}/${part.key} is damaged: its sha256 is ${sha256.slice(0, 12)}… (${bytes} bytes), but its run record says ${part.sha256.slice(0, 12)}… (${part.bytes} bytes).`,
-        'Run the extract again (npm run pipeline -- --until lake): a new run replaces the damaged one.'));
+      cb(sha256 === part.sha256 && bytes === part.bytes ? undefined : partDamaged(lake, part, { sha256, bytes }));
     },
   });
   const streams: NodeJS.ReadWriteStream[] = options.gunzip ? [verify, zlib.createGunzip()] : [verify];
   // pipeline() destroys every stage when one fails, so an abandoned reader leaks no socket.
   return (pipeline as (...s: unknown[]) => Readable)(body, ...streams, () => {});
+}
+
+function partDamaged(lake: LakeHandle, part: Pick<PartRecord, 'key' | 'sha256' | 'bytes'>, found: { sha256: string; bytes: number }): OrderHeError {
+  return new OrderHeError(`The lake part s3://${lake.bucket}/${part.key} is damaged: its sha256 is ${found.sha256.slice(0, 12)}… (${found.bytes} bytes), but its run record says ${part.sha256.slice(0, 12)}… (${part.bytes} bytes).`,
+    reextractFix(tableOfKey(part.key)));
+}
+
+/**
+ * Reads the stored part to its end and compares its sha256 and size with the run record: null when they match,
+ * otherwise the checksum error naming the object. The load calls it when COPY or gunzip fails mid-part, because
+ * damaged bytes usually break the CSV or the gzip stream before the stream's own check at its end is reached.
+ */
+export async function checkPart(lake: LakeHandle, part: Pick<PartRecord, 'key' | 'sha256' | 'bytes'>): Promise<OrderHeError | null> {
+  try {
+    const res = await lake.client.send(new GetObjectCommand({ Bucket: lake.bucket, Key: part.key }));
+    const hash = crypto.createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of res.Body as Readable) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    const sha256 = hash.digest('hex');
+    return sha256 === part.sha256 && bytes === part.bytes ? null : partDamaged(lake, part, { sha256, bytes });
+  } catch {
+    return null; // unreadable now: the caller keeps the error it already has
+  }
 }
 
 export interface PartPreview {

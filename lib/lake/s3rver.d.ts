@@ -5,6 +5,8 @@ declare module 's3rver' {
   export default class S3rver {
     constructor(options: S3rverOptions);
     run(): Promise<AddressInfo>;
+    /** Koa's request handler, which s3rver's listen() attaches to its HTTP server. */
+    callback(): (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void;
     close(): Promise<void>;
   }
 }

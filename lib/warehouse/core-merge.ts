@@ -64,21 +64,30 @@ export async function useMemoryForSorts(tx: Warehouse) {
 /** Creates the staging and core schemas when missing (idempotent: every file is CREATE ... IF NOT EXISTS). */
 export async function createCoreTables(db: Warehouse, projectRoot: string): Promise<void> {
   for (const m of readSqlModels(sqlPath(projectRoot, 'warehouse', 'staging'), 'staging')) await db.exec(m.sql);
-  if (db.capabilities.unloggedStaging) await makeStagingUnlogged(db);
+  if (db.capabilities.unloggedTables) await makeStagingLogged(db);
   for (const m of coreDdlModels(projectRoot)) await db.exec(m.sql);
 }
 
 /**
- * On PostgreSQL, staging (pending_runs included) is UNLOGGED: COPY into it writes no WAL (measured: 10.0 s -> 8.0 s
- * for 3.96M status changes). The price is that a server crash empties staging, and that is safe: the load picks
- * the lake runs missing from core.loaded_runs, so the next run copies them again. Core and the mart stay logged.
- * Redshift has no UNLOGGED (and no WAL to skip); PGlite runs in this process, where there is no crash to survive.
+ * Staging is an ordinary LOGGED table on every warehouse, so that a server crash never needs a hand to restart.
+ *
+ * It used to be UNLOGGED on PostgreSQL (COPY into it wrote no WAL), and the load TRUNCATEs staging inside its
+ * transaction. TRUNCATE of an unlogged table gives it a new file with an "init fork" and WAL-logs that fork's creation.
+ * When the postmaster is SIGKILLed during the COPY, the backend aborts and unlinks the new init fork but leaves the
+ * main fork as an empty file; recovery replays the WAL record, re-creates the init fork and then cannot copy it over
+ * the empty main file: PostgreSQL 15 refused to start, "could not create file "base/…": File exists" (pgsql-bugs
+ * #17731, unfixed upstream; a second start usually succeeds). Reproduced here with plain SQL on a private 15.20:
+ * 3 of 3 first restarts failed after TRUNCATE of an unlogged table, 0 of 3 after TRUNCATE of a logged one or DELETE
+ * from the unlogged one. DELETE would keep the bug one step away (creating or rewriting an unlogged table in a
+ * transaction does the same) and bloat staging; a logged staging has no init forks at all.
+ * The price is the WAL the COPY now writes (about 5% on COPY, measured): README "What happens when it fails", docs/benchmarks.md.
+ * An older warehouse's UNLOGGED staging is made LOGGED here, once (the rewrite creates logged files only).
  */
-async function makeStagingUnlogged(db: Warehouse): Promise<void> {
-  const logged = await db.query<{ relname: string }>(
+async function makeStagingLogged(db: Warehouse): Promise<void> {
+  const unlogged = await db.query<{ relname: string }>(
     `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'staging' AND c.relkind = 'r' AND c.relpersistence = 'p' ORDER BY c.relname`);
-  for (const { relname } of logged) await db.exec(`ALTER TABLE staging.${quotePgIdent(relname, 'staging table')} SET UNLOGGED`);
+      WHERE n.nspname = 'staging' AND c.relkind = 'r' AND c.relpersistence = 'u' ORDER BY c.relname`);
+  for (const { relname } of unlogged) await db.exec(`ALTER TABLE staging.${quotePgIdent(relname, 'staging table')} SET LOGGED`);
 }
 
 /** Reads staging.pending_runs and decides between nothing, a merge by key and a full replace. */
@@ -93,7 +102,7 @@ export async function planCore(db: Warehouse): Promise<CorePlan> {
   const loaded = (await db.query<{ lineage: string }>('SELECT DISTINCT lineage FROM core.loaded_runs')).map((r) => r.lineage);
   const isNewLineage = loaded.length !== 1 || loaded[0] !== lineage;
   if (isNewLineage && !runs.some((r) => r.kind === 'full')) {
-    throw new OrderHeError(`Staging holds only incremental runs of lineage ${lineage}, but core holds ${loaded.length ? `lineage ${loaded.join(', ')}` : 'nothing'}: increments cannot start a warehouse.`, 'Take a full extract of the source, then load it: npm run pipeline -- --from lake');
+    throw new OrderHeError(`Staging holds only incremental runs of lineage ${lineage}, but core holds ${loaded.length ? `lineage ${loaded.join(', ')}` : 'nothing'}: increments cannot start a warehouse.`, 'Take a full extract of the source, then load it: npm run pipeline -- --from lake --full-extract all');
   }
   const tables = SOURCE_TABLES.filter((t) => runs.some((r) => r.table_name === t));
   return { mode: isNewLineage ? 'replace' : 'merge', lineage, tables, runs };

@@ -26,7 +26,7 @@ import { copyFromBlobSql } from './copy-sql';
 export const PGLITE_CAPABILITIES: WarehouseCapabilities = {
   lakeLoad: 'stream parts',
   transactionalTruncate: true,
-  unloggedStaging: false,
+  unloggedTables: false,
   sortMemory: null,
   analyzeAfterLoad: true,
   createsDatabase: false,

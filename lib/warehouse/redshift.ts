@@ -24,7 +24,7 @@ import { openPgPool, pgPoolWarehouse, withPgClient, type PgPoolLike } from './pg
 export const REDSHIFT_CAPABILITIES: WarehouseCapabilities = {
   lakeLoad: 'copy manifest',
   transactionalTruncate: false,
-  unloggedStaging: false,
+  unloggedTables: false,
   sortMemory: null,
   analyzeAfterLoad: false,
   createsDatabase: false,

@@ -1,9 +1,9 @@
 /**
  * Step 4a: COPY the lake runs that core has not merged yet into staging.*, all in ONE transaction.
  *
- * Which runs: those of the lake's current lineage (state/extract.json) missing from core.loaded_runs. When core
- * holds none of that lineage for a table (first load, or the shop was regenerated), loading starts at the
- * lineage's latest full run: older runs are already inside it.
+ * Which runs: those of the lake's current lineage (state/extract.json) missing from core.loaded_runs, per table
+ * from its latest full run among them: a full run holds every row of the table, so older pending runs are inside it
+ * (a first load, a regenerated shop, or `--full-extract TABLE` after a damaged run, which the new full run supersedes).
  *
  * How depends on the warehouse's capabilities.lakeLoad. 'stream parts' (PostgreSQL, PGlite): each part is streamed
  * GetObject → sha256 check → gunzip → COPY ... FROM STDIN; no temp file, no whole part in memory. 'copy manifest'
@@ -22,8 +22,8 @@ import type { Readable } from 'node:stream';
 import { emptyTableSql, type Warehouse } from './adapter';
 import { OrderHeError } from '../core/errors';
 import { columnNames } from '../core/tables';
-import { SOURCE_TABLES, type CopyManifest, type PartRecord, type RunRecord, type SourceTable } from '../lake/format';
-import { listRuns, openPartStream, readExtractState, readManifest, readRunRecord, type LakeHandle, type LakeRun } from '../lake/read';
+import { SOURCE_TABLES, runPrefix, type CopyManifest, type PartRecord, type RunRecord, type SourceTable } from '../lake/format';
+import { checkPart, listRuns, openPartStream, readExtractState, readManifest, readRunRecord, reextractFix, type LakeHandle, type LakeRun } from '../lake/read';
 import { createCoreTables } from './core-merge';
 import { quoteTableName } from './copy-sql';
 
@@ -60,7 +60,11 @@ export async function createStagingTables(db: Warehouse, projectRoot: string): P
   await createCoreTables(db, projectRoot);
 }
 
-/** Decides which runs to load: the current lineage's runs not in core.loaded_runs, from the latest full run when core lacks that lineage. */
+/**
+ * Decides which runs to load: per table, the current lineage's runs not in core.loaded_runs, from the latest full
+ * one among them. Before any COPY it checks that each table's last extracted run (state/extract.json) still has its
+ * manifest, so a deleted manifest is named instead of its run being silently left out.
+ */
 export async function planWarehouseLoad(lake: LakeHandle, db: Warehouse): Promise<WarehouseLoadPlan> {
   const state = await readExtractState(lake);
   if (!state) return { lineage: null, runs: [], skipped: [], totalRows: 0 };
@@ -69,20 +73,24 @@ export async function planWarehouseLoad(lake: LakeHandle, db: Warehouse): Promis
   const skipped: WarehouseLoadPlan['skipped'] = [];
   for (const table of SOURCE_TABLES) {
     const mine = loaded.filter((r) => r.table_name === table);
-    const coreHasLineage = mine.some((r) => r.lineage === state.lineage);
+    const listed = await listRuns(lake, { table });
+    const last = state.tables[table]?.lastRunId;
+    if (last && !listed.some((r) => r.runId === last) && !mine.some((r) => r.run_id === last)) {
+      // Run ids start with the run's UTC start time, and its load_date is that day.
+      const loadDate = `${last.slice(0, 4)}-${last.slice(4, 6)}-${last.slice(6, 8)}`;
+      throw new OrderHeError(`The manifest s3://${lake.bucket}/${runPrefix(table, loadDate, last)}manifest.json of ${table} run ${last} is missing, though state/extract.json records that run as extracted; its rows cannot be loaded.`,
+        reextractFix(table));
+    }
     const candidates: { run: LakeRun; record: RunRecord }[] = [];
-    for (const run of await listRuns(lake, { table })) {
+    for (const run of listed) {
       if (mine.some((r) => r.run_id === run.runId)) continue;
       const record = await readRunRecord(lake, run);
       if (record.lineage === state.lineage) candidates.push({ run, record });
     }
-    let start = 0;
-    if (!coreHasLineage) {
-      // A new lineage replaces core: its latest full run is the whole table, earlier runs are inside it.
-      const lastFull = candidates.map((c) => c.record.kind).lastIndexOf('full');
-      start = Math.max(0, lastFull);
-      for (const c of candidates.slice(0, start)) skipped.push({ table, runId: c.run.runId, reason: `before full run ${candidates[start].run.runId}` });
-    }
+    // The latest full run holds the whole table: earlier pending runs are inside it. (For customers, versions that only
+    // a skipped run held are not added to their SCD2 history; the current version is the full run's.)
+    const start = Math.max(0, candidates.map((c) => c.record.kind).lastIndexOf('full'));
+    for (const c of candidates.slice(0, start)) skipped.push({ table, runId: c.run.runId, reason: `before full run ${candidates[start].run.runId}` });
     for (const { run, record } of candidates.slice(start)) runs.push(runToLoad(run, record, await readManifest(lake, run)));
   }
   return { lineage: state.lineage, runs, skipped, totalRows: runs.reduce((n, r) => n + r.recordCount, 0) };
@@ -96,7 +104,7 @@ function runToLoad(run: LakeRun, record: RunRecord, manifest: CopyManifest): Run
     const part = byKey.get(key);
     if (!part) {
       throw new OrderHeError(`The manifest of ${run.table} run ${run.runId} names ${e.url}, which its run record (_run.json) does not list.`,
-        'Run the extract again (npm run pipeline -- --from lake): a new run replaces this one.');
+        reextractFix(run.table));
     }
     return { ...part, rows: e.meta.record_count };
   });
@@ -155,11 +163,13 @@ export async function copyPartIntoStaging(tx: Warehouse, lake: LakeHandle, run: 
     rows = await tx.copyCsvFromStream(table, run.columns, csv);
   } catch (err) {
     csv.destroy();
-    throw inRun(run, err, part.key);
+    // Damaged bytes usually break the gzip stream or the CSV before the part's sha256 is known: when the stored
+    // part does not match its run record, that is the error to report, not COPY's complaint about a line.
+    throw inRun(run, (err instanceof OrderHeError ? null : await checkPart(lake, part)) ?? err, part.key);
   }
   if (rows !== part.rows) {
     throw new OrderHeError(`COPY of s3://${lake.bucket}/${part.key} into ${table} loaded ${rows} rows, but the manifest of ${run.table} run ${run.runId} says ${part.rows}.`,
-      'Run the extract again (npm run pipeline -- --from lake): a new run replaces this one.');
+      reextractFix(run.table));
   }
   return rows;
 }
@@ -168,7 +178,7 @@ export async function copyPartIntoStaging(tx: Warehouse, lake: LakeHandle, run: 
 export function checkRunCount(run: RunToLoad, copied: number): void {
   if (copied !== run.recordCount) {
     throw new OrderHeError(`${run.table} run ${run.runId}: COPY loaded ${copied} rows, but its manifest says ${run.recordCount}.`,
-      'Run the extract again (npm run pipeline -- --from lake): a new run replaces this one.');
+      reextractFix(run.table));
   }
 }
 
@@ -225,7 +235,7 @@ function inRun(run: RunToLoad, err: unknown, partKey?: string): Error {
   if (err instanceof OrderHeError) return new OrderHeError(`${what}: ${err.message}`, err.fix, { cause: err });
   const e = err as { message?: string; code?: string };
   if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR') {
-    return new OrderHeError(`${what}: the part is not valid gzip (${e.message}).`, 'Run the extract again (npm run pipeline -- --from lake): a new run replaces the damaged one.', { cause: err });
+    return new OrderHeError(`${what}: the part is not valid gzip (${e.message}).`, reextractFix(run.table), { cause: err });
   }
   return new OrderHeError(`${what}: ${e.message ?? String(err)}`, 'Check that staging matches the lake\'s columns (sql/warehouse/staging/) and that the warehouse is reachable (npm run doctor).', { cause: err });
 }

@@ -106,8 +106,8 @@ async function nativeCopy(ctx: PipelineContext, dir: string): Promise<() => Prom
   const commands: string[] = [];
   let i = 0;
   for (const runToLoad of plan.runs) {
-    // Like staging in every way, UNLOGGED included (LIKE copies columns, not persistence): same table, same COPY.
-    await db.exec(`CREATE ${db.capabilities.unloggedStaging ? 'UNLOGGED ' : ''}TABLE IF NOT EXISTS bench_native.${quotePgIdent(runToLoad.table, 'table')} (LIKE staging.${quotePgIdent(runToLoad.table, 'table')})`);
+    // Like staging in every way (a logged table, as staging is: see createCoreTables): same table, same COPY.
+    await db.exec(`CREATE TABLE IF NOT EXISTS bench_native.${quotePgIdent(runToLoad.table, 'table')} (LIKE staging.${quotePgIdent(runToLoad.table, 'table')})`);
     for (const part of runToLoad.parts) {
       const file = path.join(dir, `part-${i++}.csv`);
       await pipeline(await openPartStream(lake, part, { gunzip: true }), fs.createWriteStream(file));

@@ -50,7 +50,7 @@ async function serve(config: ReturnType<typeof loadConfig>) {
   const { accessKeyId, secretAccessKey } = EMBEDDED_CREDENTIALS;
   process.stdout.write([
     `Lake server listening on ${server.endpoint} (objects under ${config.lake.dir})`,
-    `  bucket: ${config.lake.bucket}   access key: ${accessKeyId}   secret: ${secretAccessKey} (fixed: it only listens on 127.0.0.1)`,
+    `  bucket: ${config.lake.bucket}   access key: ${accessKeyId}   secret: ${secretAccessKey} (fixed; every request must be signed with them, anonymous ones are refused)`,
     `  try:    AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} aws --endpoint-url ${server.endpoint} s3 ls s3://${config.lake.bucket}/raw/ --recursive`,
     '  Ctrl-C stops it.',
   ].join('\n') + '\n');

@@ -1,4 +1,4 @@
-/** npm run pipeline -- [--profile P] [--orders N] [--seed S] [--from STEP] [--until STEP] [--append --days N] [--dirty] [--json] */
+/** npm run pipeline -- [--profile P] [--orders N] [--seed S] [--from STEP] [--until STEP] [--append --days N] [--dirty] [--full-extract T,...] [--json] */
 import { main, parseCli, cliProgress, clearProgress, positiveInt, failureContext } from './common';
 import { checkBeforeRun, holdRunLocks, openPipeline, runFolders, runPipeline, stepRange } from '../../lib/pipeline';
 import { STEP_NAMES, type RunOptions, type StepName } from '../../lib/core/steps';
@@ -6,6 +6,19 @@ import { OrderHeError, redact } from '../../lib/core/errors';
 import type { StepReport } from '../../lib/core/runner';
 import fs from 'node:fs';
 import path from 'node:path';
+import { SOURCE_TABLES, type SourceTable } from '../../lib/core/tables';
+
+/** --full-extract orders,payments (or all): the tables, each checked against the registry. */
+function fullExtractTables(value: string | undefined): SourceTable[] | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === 'all') return [...SOURCE_TABLES];
+  const tables = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = tables.filter((t) => !(SOURCE_TABLES as readonly string[]).includes(t));
+  if (tables.length === 0 || unknown.length > 0) {
+    throw new OrderHeError(`--full-extract ${value} names ${unknown.length ? `no source table "${unknown[0]}"` : 'no table'}.`, `Use one or more of ${SOURCE_TABLES.join(', ')} (comma-separated), or all.`);
+  }
+  return tables as SourceTable[];
+}
 
 const USAGE = `
 Usage: npm run pipeline -- [options]
@@ -22,6 +35,8 @@ Runs ${STEP_NAMES.join(' -> ')} and prints rows and seconds per step.
   --append        simulate more days of business on the existing source instead of regenerating
   --days N        with --append: how many days (default 1)
   --dirty         add the cleaning lesson's dirty rows (duplicates, bad emails, ...)
+  --full-extract T  extract these tables (comma-separated, or "all") in full instead of from their watermark:
+                  the recovery for a damaged or missing lake object, keeping the shop (--from lake --full-extract T)
   --json          print one JSON summary as the last line
   --verbose       show stack traces on failure
 `;
@@ -31,6 +46,7 @@ main(async () => {
     orders: { type: 'string' }, seed: { type: 'string' }, locale: { type: 'string' },
     from: { type: 'string' }, until: { type: 'string' },
     append: { type: 'boolean', default: false }, days: { type: 'string' }, dirty: { type: 'boolean', default: false },
+    'full-extract': { type: 'string' },
     json: { type: 'boolean', default: false },
   }, USAGE);
   const steps = stepRange(values.from, values.until);
@@ -51,6 +67,7 @@ main(async () => {
     locale: (values.locale ?? cfg.locale) as 'en' | 'ko',
     append: values.append ? { days: positiveInt('--days', values.days, 1, 3650) } : undefined,
     dirty: values.dirty,
+    fullExtract: fullExtractTables(values['full-extract']),
   };
   if (options.locale !== 'en' && options.locale !== 'ko') throw new OrderHeError(`--locale ${options.locale} is not supported.`, 'Use --locale en or --locale ko.');
   checkBeforeRun(ctx.config, steps);
