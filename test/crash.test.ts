@@ -85,7 +85,7 @@ test('MariaDB SIGKILLed during the source step\'s LOAD DATA restarts by itself, 
   const shop = ['--orders', String(ORDERS), '--seed', '3'];
   const gen = runCli(t, 'pipeline.ts', [...shop, '--until', 'generate']);
   assert.equal(gen.code, 0, gen.all);
-  const run = startCli(t, 'pipeline.ts', [...shop, '--from', 'source', '--until', 'source']);
+  const run = startCli(t, 'pipeline.ts', ['--from', 'source', '--until', 'source']);
   const probe = await mysql.createConnection({ host: '127.0.0.1', port: mariadb.port, user: 'root', password: '' });
   probe.on('error', () => {});
   // Proof the kill lands mid-statement: the server itself lists a LOAD DATA of this database as running.
@@ -99,7 +99,7 @@ test('MariaDB SIGKILLed during the source step\'s LOAD DATA restarts by itself, 
   assert.notEqual(await run.exited, 0, 'the pipeline lost its server mid-step and failed');
 
   await mariadb.start(); // the first try, on the same data folder, nothing removed by hand
-  const again = runCli(t, 'pipeline.ts', [...shop, '--from', 'source']);
+  const again = runCli(t, 'pipeline.ts', ['--from', 'source']);
   assert.equal(again.code, 0, again.all);
   await assertConverged(ORDERS);
 });

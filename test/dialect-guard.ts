@@ -42,7 +42,7 @@ const POSTGRES_ONLY_TEXT: { pattern: RegExp; why: string }[] = [
   { pattern: /\bON\s+CONFLICT\b/i, why: 'INSERT ... ON CONFLICT is PostgreSQL-only (delete + insert, as core/merge does)' },
   { pattern: /\bRETURNING\b/i, why: 'RETURNING is PostgreSQL-only' },
   { pattern: /\bFILTER\s*\(\s*WHERE\b/i, why: 'aggregate FILTER (WHERE ...) is PostgreSQL-only (use CASE inside the aggregate)' },
-  { pattern: /\bUNLOGGED\b/i, why: 'UNLOGGED tables are PostgreSQL-only (capabilities.unloggedStaging)' },
+  { pattern: /\bUNLOGGED\b/i, why: 'UNLOGGED tables are PostgreSQL-only (capabilities.unloggedTables)' },
   { pattern: /\bwork_mem\b/i, why: 'work_mem is PostgreSQL-only (capabilities.sortMemory)' },
   { pattern: /^\s*TRUNCATE\b/i, why: 'TRUNCATE commits the open transaction on Redshift (capabilities.transactionalTruncate: DELETE)' },
 ];

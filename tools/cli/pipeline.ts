@@ -7,6 +7,14 @@ import type { StepReport } from '../../lib/core/runner';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SOURCE_TABLES, type SourceTable } from '../../lib/core/tables';
+import { generatedDir, readGeneratedManifest } from '../../lib/generate/files';
+
+/** The options the generated files were made with, or undefined when there are none (the source step then says so). */
+function generatedShopOptions(dataDir: string): Pick<RunOptions, 'orders' | 'seed' | 'locale' | 'dirty'> | undefined {
+  if (!fs.existsSync(path.join(generatedDir(dataDir), 'manifest.json'))) return undefined;
+  const m = readGeneratedManifest(dataDir, 'full');
+  return { orders: m.orders, seed: m.seed, locale: m.locale, dirty: m.dirty };
+}
 
 /** --full-extract orders,payments (or all): the tables, each checked against the registry. */
 function fullExtractTables(value: string | undefined): SourceTable[] | undefined {
@@ -69,6 +77,12 @@ main(async () => {
     dirty: values.dirty,
     fullExtract: fullExtractTables(values['full-extract']),
   };
+  // A run that starts after generate loads the shop the files already hold: it takes that shop's options from
+  // their manifest (the source step refuses files made for other options, and --orders etc. are refused above).
+  if (!generates && steps.includes('source')) {
+    const files = generatedShopOptions(ctx.config.pipeline.dataDir);
+    if (files) Object.assign(options, files);
+  }
   if (options.locale !== 'en' && options.locale !== 'ko') throw new OrderHeError(`--locale ${options.locale} is not supported.`, 'Use --locale en or --locale ko.');
   checkBeforeRun(ctx.config, steps);
   failureContext.folders = runFolders(ctx.config, steps);
