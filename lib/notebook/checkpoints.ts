@@ -113,16 +113,3 @@ export async function checkpoint(ctx: PipelineContext, step: CheckpointStep, exp
   if (failed) throw new OrderHeError(`Checkpoint "${step}" failed: ${failed.text}.`, failed.hint);
   console.log(`Checkpoint "${step}" passed.`);
 }
-
-/**
- * The check after an exercise: prints ✓ with what was found, or ✗ with a hint and throws, so a wrong answer
- * stops the notebook at the exercise rather than somewhere later.
- */
-export function checkAnswer(exercise: string, ok: boolean, found: string, hint: string): void {
-  if (ok) {
-    console.log(`✓ ${exercise}: ${found}`);
-    return;
-  }
-  console.log(`✗ ${exercise}: ${found}\n    hint: ${hint}`);
-  throw new OrderHeError(`Exercise "${exercise}" is not solved yet: ${found}.`, hint);
-}

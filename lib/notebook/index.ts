@@ -5,3 +5,4 @@ export * from './charts';
 export * from './checkpoints';
 export * from './explore';
 export * from './prerequisites';
+export * from './exercises';
