@@ -6,3 +6,4 @@ export * from './checkpoints';
 export * from './explore';
 export * from './prerequisites';
 export * from './exercises';
+export * from './dashboard-screenshot';
