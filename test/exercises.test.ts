@@ -176,6 +176,17 @@ test('every exercise has stepped hints: a nudge first, the answer last, and hint
   assert.match(lines[1], /^hint 2 of 3/);
   assert.match(lines[2], /^answer/);
   assert.match(lines[3], /^answer/, 'past the last step it repeats the answer');
+  // A failed check prints hint 1 and stops with one line; hint() then goes on from hint 2.
+  lines.length = 0;
+  console.log = (s: string) => lines.push(s);
+  try {
+    assert.throws(() => ex.checkAnswer({ id: '08.1', ok: false, summary: 'no query yet', differences: ['weekdaySql is empty'] }), (err: Error) => err instanceof ex.ExerciseNotSolved && !String(err.stack).includes('\n'));
+    ex.hint('08.1');
+  } finally {
+    console.log = log;
+  }
+  assert.match(lines[0], /^✗ 08\.1 .*\n    · weekdaySql is empty\n    hint 1 of 3: /);
+  assert.match(lines[1], /^hint 2 of 3/);
   for (const id of ex.exerciseIds()) {
     const { hints } = ex.exerciseInfo(id);
     assert.ok(hints.length >= 2, `${id} has a nudge and an answer`);

@@ -83,7 +83,9 @@ export function formatResult(result: ExerciseResult): string {
 export function checkAnswer(result: ExerciseResult): void {
   console.log(formatResult(result));
   if (!result.ok) {
-    hintsShown.set(result.id, Math.max(hintsShown.get(result.id) ?? 0, 1));
+    // The hint just printed counts as shown, so hint(id) goes on from the next one.
+    const shown = Math.min(hintsShown.get(result.id) ?? 0, exerciseInfo(result.id).hints.length - 2) + 1;
+    hintsShown.set(result.id, Math.max(hintsShown.get(result.id) ?? 0, shown));
     throw new ExerciseNotSolved(result.id, exerciseInfo(result.id).title);
   }
 }
