@@ -89,7 +89,7 @@ test('03.2 orders re-pointed: dropping the duplicates\' orders or losing the oth
   await expectVerdicts('03.2', each(A.ex03_2.wrong, (f) => ex.checkRepointOrders(f, sample)), each(A.ex03_2.right, (f) => ex.checkRepointOrders(f, sample)));
 });
 
-test('04.1 the watermark predicate: updated_at alone, >= or the key alone fails on the planted millisecond; the spelled-out pair passes', async () => {
+test('04.1 the watermark predicate: updated_at alone, >= or both parts larger fails on the planted millisecond; the spelled-out pair passes', async () => {
   const { pool } = await ctx.source();
   const state = await readExtractState(await ctx.lake());
   const from = state!.tables.orders!.watermark!;

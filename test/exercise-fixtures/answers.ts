@@ -88,7 +88,7 @@ export const ex04_1 = {
   wrong: {
     'updated_at only: loses the rows of the watermark millisecond': 'updated_at > :updatedAt',
     '>= copies the watermark millisecond again': 'updated_at >= :updatedAt',
-    'the key compared alone': 'order_id > :key',
+    'both parts larger (an older order that changed is lost)': 'updated_at > :updatedAt AND order_id > :key',
   },
   right: { 'spelled out, as the extract sends it': 'updated_at > :updatedAt OR (updated_at = :updatedAt AND order_id > :key)' },
 };

@@ -51,9 +51,13 @@ export async function checkWatermarkPredicate(pool: mysql.Pool, from: Watermark,
   try {
     await conn.beginTransaction();
     const q = async (sql: string, params: unknown[] = []) => (await conn.query(sql, params))[0] as Record<string, unknown>[];
-    const [after] = await q('SELECT MIN(order_id) AS id FROM orders WHERE order_id > ? AND updated_at < ?', [from.key, from.updatedAt]);
-    const [before] = await q('SELECT MAX(order_id) AS id FROM orders WHERE order_id < ? AND updated_at < ?', [from.key, from.updatedAt]);
+    // The nearest orders on either side of the watermark's key, both moved onto its millisecond.
+    const [after] = await q('SELECT MIN(order_id) AS id FROM orders WHERE order_id > ?', [from.key]);
+    const [before] = await q('SELECT MAX(order_id) AS id FROM orders WHERE order_id < ?', [from.key]);
     for (const p of [after, before]) if (p?.id != null) await conn.query('UPDATE orders SET updated_at = ? WHERE order_id = ?', [from.updatedAt, p.id]);
+    // And the oldest order changes a second after the watermark: a low order_id, but new to the next run.
+    const [oldest] = await q('SELECT MIN(order_id) AS id FROM orders WHERE order_id < ?', [before?.id ?? from.key]);
+    if (oldest?.id != null) await conn.query('UPDATE orders SET updated_at = DATE_ADD(?, INTERVAL 1 SECOND) WHERE order_id = ?', [from.updatedAt, oldest.id]);
     const all = await q("SELECT order_id, DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s.%f') AS t FROM orders");
     const wm = micro(from.updatedAt);
     const expected = all.filter((r) => String(r.t) > wm || (String(r.t) === wm && BigInt(String(r.order_id)) > BigInt(from.key))).map((r) => r.order_id);
@@ -63,9 +67,11 @@ export async function checkWatermarkPredicate(pool: mysql.Pool, from: Watermark,
     const gotIds = got.value!.map((r) => String(r.order_id));
     const diffs = compareIds(expected, gotIds, 'order');
     if (after?.id != null && !gotIds.includes(String(after.id))) diffs.unshift(`order ${after.id} was updated in the watermark's millisecond (${from.updatedAt}) and has a higher order_id than ${from.key}: it was not extracted yet, and your predicate loses it`);
+    if (oldest?.id != null && !gotIds.includes(String(oldest.id))) diffs.unshift(`order ${oldest.id} changed a second after the watermark: its order_id is lower than ${from.key}, but the previous run saw its older version, so this run must take it`);
     if (before?.id != null && gotIds.includes(String(before.id))) diffs.unshift(`order ${before.id} shares the watermark's millisecond but has a lower order_id than ${from.key}: the previous run took it already`);
-    if (gotIds.includes(String(from.key))) diffs.unshift(`order ${from.key} is the watermark itself: the previous run took it already`);
-    return resultOf(WATERMARK_PREDICATE, `${gotIds.length} order(s) selected; ${expected.length} are above the watermark (with two planted on its millisecond)`, diffs);
+    // (The watermark's own order may have moved on since: then it is above the watermark again, and expected.)
+    if (gotIds.includes(String(from.key)) && !expected.map(String).includes(String(from.key))) diffs.unshift(`order ${from.key} is the watermark itself: the previous run took it already`);
+    return resultOf(WATERMARK_PREDICATE, `${gotIds.length} order(s) selected; ${expected.length} are above the watermark (three planted: two on its millisecond, one just after)`, diffs);
   } finally {
     await conn.rollback().catch(() => undefined);
     conn.release();
