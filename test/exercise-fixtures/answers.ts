@@ -170,9 +170,13 @@ export const ex07_1 = {
   wrong: {
     'months on x, category as colour': (rows: Row[]) => ({ data: { values: rows }, mark: 'bar', encoding: { x: { field: 'month_start', type: 'ordinal' }, y: { field: 'margin', type: 'quantitative', aggregate: 'sum', axis: { format: '$,.0f' } }, color: { field: 'category', type: 'nominal' } } }),
     'revenue instead of margin': (rows: Row[]) => ({ data: { values: rows }, mark: 'bar', encoding: { x: { field: 'category', type: 'nominal' }, y: { field: 'revenue', type: 'quantitative', aggregate: 'sum', axis: { format: '$,.0f' } } } }),
+    'one year only, by a filter transform': (rows: Row[]) => ({ data: { values: rows }, transform: [{ filter: "year(datum.month_start) == 2025" }], mark: 'bar', encoding: { x: { field: 'category', type: 'nominal' }, y: { field: 'margin', type: 'quantitative', aggregate: 'sum', axis: { format: '$,.0f' } } } }),
     'the average month instead of the total': (rows: Row[]) => ({ data: { values: rows }, mark: 'bar', encoding: { x: { field: 'category', type: 'nominal' }, y: { field: 'margin', type: 'quantitative', aggregate: 'mean', axis: { format: '$,.0f' } } } }),
   },
-  right: { 'vertical, no aggregate (vega-lite stacks the months into one bar)': (rows: Row[]) => ({ data: { values: rows }, mark: { type: 'bar' }, encoding: { x: { field: 'category', type: 'nominal' }, y: { field: 'margin', type: 'quantitative', axis: { format: '$,.2f' } } } }) },
+  right: {
+    'vertical, no aggregate (vega-lite stacks the months into one bar)': (rows: Row[]) => ({ data: { values: rows }, mark: { type: 'bar' }, encoding: { x: { field: 'category', type: 'nominal' }, y: { field: 'margin', type: 'quantitative', axis: { format: '$,.2f' } } } }),
+    'summed by an aggregate transform first': (rows: Row[]) => ({ data: { values: rows }, transform: [{ aggregate: [{ op: 'sum', field: 'margin', as: 'margin' }], groupby: ['category'] }], mark: 'bar', encoding: { y: { field: 'category', type: 'nominal' }, x: { field: 'margin', type: 'quantitative', axis: { format: '$,.0f' } } } }),
+  },
 };
 
 export const ex07_2 = {

@@ -16,7 +16,7 @@ export interface DrawnBars {
   problems: string[];
 }
 
-type Spec = { mark?: string | { type?: string }; encoding?: Record<string, Channel | undefined>; data?: { values?: unknown } };
+type Spec = { mark?: string | { type?: string }; encoding?: Record<string, Channel | undefined>; data?: { values?: unknown }; transform?: unknown[] };
 
 export function drawnBars(spec: unknown): DrawnBars {
   const s = (spec ?? {}) as Spec;
@@ -30,6 +30,13 @@ export function drawnBars(spec: unknown): DrawnBars {
   const [category, measure] = isCategory(x) && isMeasure(y) ? [x, y] : isCategory(y) && isMeasure(x) ? [y, x] : [undefined, undefined];
   if (!category || !measure) {
     problems.push(`x is ${describe(x)} and y ${describe(y)}: one must be the category (nominal), the other the measure (quantitative)`);
+  }
+  // Transforms: a summing aggregate per category draws the same bars as summing in the encoding; anything else
+  // (a filter, a calculated field) this reader cannot evaluate, so it says so rather than guess.
+  for (const t of s.transform ?? []) {
+    const agg = t as { aggregate?: { op?: string; field?: string; as?: string }[]; groupby?: string[] };
+    const summing = Array.isArray(agg.aggregate) && agg.aggregate.every((a) => a.op === 'sum' && a.as === a.field) && (agg.groupby ?? []).length === 1 && agg.groupby![0] === category?.field;
+    if (!summing) problems.push(`the check reads the bars from data.values and the encoding; it cannot evaluate the transform ${JSON.stringify(t).slice(0, 80)}: sum in the encoding instead (aggregate: 'sum')`);
   }
   const rows = Array.isArray(s.data?.values) ? (s.data!.values as Record<string, unknown>[]) : [];
   if (!Array.isArray(s.data?.values)) problems.push('the spec carries no data.values');
