@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { inspect } from 'node:util';
 import { testEnv, ROOT } from './helpers';
 import { runPipeline } from '../lib/pipeline';
 import type { PipelineContext } from '../lib/core/context';
@@ -16,6 +17,7 @@ import { readGeneratedRows } from '../lib/generate/files';
 import { listRuns, listLakeObjects, readExtractState, readManifest, latestRun, readRunRecord } from '../lib/lake/read';
 import { exportMartTables } from '../lib/mart/export';
 import * as ex from '../lib/notebook/exercises';
+import { CheckpointFailed } from '../lib/notebook/checkpoints';
 import * as A from './exercise-fixtures/answers';
 
 const env = testEnv('exercises');
@@ -229,4 +231,11 @@ test('a wrong answer in a notebook cell shows ✗, what differs and a hint, with
   } finally {
     fs.rmSync(file, { force: true });
   }
+});
+
+test('a failed checkpoint, like a failed check, reads as one line in the kernel, not a stack trace', () => {
+  const shown = inspect(new CheckpointFailed('Checkpoint "mart" failed: mart has 0 tables with rows (of 0).', 'Build the mart: buildMart(ctx).'));
+  assert.match(shown, /^Checkpoint "mart" failed: .*\(see the ✗ lines above\)$/);
+  assert.doesNotMatch(shown, /\n/);
+  assert.doesNotMatch(inspect(new ex.ExerciseNotSolved('06.2', 'Weekly sales')), /\n\s+at /);
 });
