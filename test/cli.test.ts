@@ -64,11 +64,12 @@ test('doctor with a wrong MySQL password exits 1 in plain words and never prints
   assert.doesNotMatch(r.all, /\n\s+at .+:\d+:\d+/);
 });
 
-test('doctor names the server to start when nothing listens on the port', () => {
+test('doctor says to check the port first when nothing listens on an unusual one, then names the server to start', () => {
   const r = run('doctor.ts', [], { PGPORT: '1' });
   assert.equal(r.code, 1, r.all);
   assert.match(r.out, /✗ warehouse +Cannot reach the warehouse at 127\.0\.0\.1:1: connection refused/);
-  assert.match(r.out, /fix: Start PostgreSQL/);
+  assert.match(r.out, /fix: Check the port first: PGPORT is 1, but the warehouse usually listens on 5432/);
+  assert.match(r.out, /If the port is right: Start PostgreSQL/);
 });
 
 test('doctor says which role is missing in the warehouse', () => {

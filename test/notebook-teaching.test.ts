@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ROOT } from './helpers';
 
 // The notebooks this pass covers; the same rules fit every step notebook.
-const NOTEBOOKS = ['01_generate_data', '02_load_source', '03_transform', '04_backup_to_lake'];
+const NOTEBOOKS = ['01_generate_data', '02_load_source', '03_transform', '04_backup_to_lake', '05_load_warehouse', '06_build_mart', '07_dashboard', '08_explore_mart'];
 
 interface Cell { cell_type: string; id?: string; source: string | string[]; metadata: { tags?: string[]; jupyter?: { source_hidden?: boolean } }; outputs?: unknown[]; execution_count?: number | null }
 const text = (c: Cell) => (Array.isArray(c.source) ? c.source.join('') : c.source);
@@ -38,6 +38,17 @@ for (const name of NOTEBOOKS) {
       assert.equal(solution.metadata.jupyter?.source_hidden, true, `solution ${solution.id} is collapsed`);
       assert.deepEqual(tags(check), ['check'], `a check follows ${solution.id}`);
       assert.match(text(check), /checkAnswer\(/, `check ${check.id} prints ✓/✗ through checkAnswer`);
+    }
+  });
+
+  test(`${name}'s checks call a check of lib/notebook/exercises (a truth computed there, not a boolean in the cell), and no task quotes its solution`, () => {
+    const cells = read(name).cells;
+    for (const [i, c] of cells.entries()) {
+      if (!tags(c).includes('exercise')) continue;
+      const [task, solution, check] = [text(cells[i - 1]), text(cells[i + 1]), text(cells[i + 2])];
+      assert.match(check, /checkAnswer\((await )?check[A-Z]\w*\(/, `check after ${c.id} hands checkAnswer an exercise check's result`);
+      const solutionLines = solution.split('\n').map((l) => l.replace(/\/\/.*$/, '').trim()).filter((l) => l.length >= 25);
+      for (const line of solutionLines) assert.ok(!task.replace(/\s+/g, ' ').includes(line.replace(/\s+/g, ' ')), `the task before ${c.id} quotes its solution: ${line}`);
     }
   });
 

@@ -9,13 +9,17 @@ interface DriverError { code?: string; errno?: number; message?: string; name?: 
 export type Part = 'MySQL source' | 'warehouse' | 'lake';
 
 /** Connection-level failures: refused, unknown host, timeout, bad credentials. Returns undefined when not recognised. */
-export function explainConnectionError(part: Part, where: string, err: unknown, hints: { start?: string; user?: string } = {}): OrderHeError | undefined {
+export function explainConnectionError(part: Part, where: string, err: unknown, hints: { start?: string; user?: string; port?: { value: number; usual: number; variable: string } } = {}): OrderHeError | undefined {
   const e = (err ?? {}) as DriverError;
   const code = e.code ?? '';
   const msg = e.message ?? '';
   if (code === 'ECONNREFUSED') {
-    return new OrderHeError(`Cannot reach the ${part} at ${where}: connection refused (nothing is listening there).`,
-      hints.start ?? 'Start the server, or point the profile at the right host and port.', { cause: err });
+    const start = hints.start ?? 'Start the server, or point the profile at the right host and port.';
+    // Refused on an unusual port is most often a wrong port, not a stopped server: say that first.
+    const port = hints.port && hints.port.value !== hints.port.usual
+      ? `Check the port first: ${hints.port.variable} is ${hints.port.value}, but the ${part} usually listens on ${hints.port.usual} (unset ${hints.port.variable} or set it to the server's port). If the port is right: ${start}`
+      : start;
+    return new OrderHeError(`Cannot reach the ${part} at ${where}: connection refused (nothing is listening there).`, port, { cause: err });
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return new OrderHeError(`Cannot reach the ${part} at ${where}: the host name does not resolve.`, 'Check the host in the profile (or the environment variable behind it).', { cause: err });

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { inspect } from 'node:util';
 import type { PipelineContext } from '../core/context';
 import { OrderHeError } from '../core/errors';
 import { readGeneratedManifest } from '../generate/files';
@@ -105,24 +106,24 @@ export async function checkpointLines(ctx: PipelineContext, step: CheckpointStep
   return lines;
 }
 
+/** A failed checkpoint: its ✗ lines and hints are printed already, so the kernel shows this one line, not a stack trace. */
+export class CheckpointFailed extends OrderHeError {
+  constructor(message: string, fix?: string) {
+    super(message, fix);
+    this.name = 'CheckpointFailed';
+    this.stack = `${this.name}: ${message}`;
+  }
+
+  [inspect.custom](): string {
+    return `${this.message} (see the ✗ lines above)`;
+  }
+}
+
 /** Prints ✓/✗ lines for a step and throws when any failed, with the first hint. */
 export async function checkpoint(ctx: PipelineContext, step: CheckpointStep, expect: { orders?: number } = {}): Promise<void> {
   const lines = await checkpointLines(ctx, step, expect);
   for (const l of lines) console.log(`${l.ok ? '✓' : '✗'} ${l.text}${l.hint ? `\n    hint: ${l.hint}` : ''}`);
   const failed = lines.find((l) => !l.ok);
-  if (failed) throw new OrderHeError(`Checkpoint "${step}" failed: ${failed.text}.`, failed.hint);
+  if (failed) throw new CheckpointFailed(`Checkpoint "${step}" failed: ${failed.text}.`, failed.hint);
   console.log(`Checkpoint "${step}" passed.`);
-}
-
-/**
- * The check after an exercise: prints ✓ with what was found, or ✗ with a hint and throws, so a wrong answer
- * stops the notebook at the exercise rather than somewhere later.
- */
-export function checkAnswer(exercise: string, ok: boolean, found: string, hint: string): void {
-  if (ok) {
-    console.log(`✓ ${exercise}: ${found}`);
-    return;
-  }
-  console.log(`✗ ${exercise}: ${found}\n    hint: ${hint}`);
-  throw new OrderHeError(`Exercise "${exercise}" is not solved yet: ${found}.`, hint);
 }

@@ -5,3 +5,5 @@ export * from './charts';
 export * from './checkpoints';
 export * from './explore';
 export * from './prerequisites';
+export * from './exercises';
+export * from './dashboard-screenshot';

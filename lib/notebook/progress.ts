@@ -20,5 +20,8 @@ export function notebookProgress(minIntervalMs = 250): Progress {
     if (fresh) current = { step, id: `orderhe-progress-${process.pid}-${++seq}`, last: 0 };
     current!.last = now;
     displayBundle({ 'text/plain': progressText(step, done, total, unit, true) }, { displayId: current!.id, update: !fresh });
+    // A finished line is never reused: the next report of the same step (a later cell's load) gets its own line
+    // instead of rewriting this one in place, which would make an earlier cell show a later count.
+    if (finished) current = undefined;
   };
 }

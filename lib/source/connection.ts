@@ -57,6 +57,7 @@ export function sourceErrorFor(cfg: SourceConfig, err: unknown): Error {
   const where = `${cfg.host}:${cfg.port}`;
   return explainConnectionError('MySQL source', where, err, {
     user: cfg.user,
+    port: { value: Number(cfg.port), usual: 3306, variable: 'MYSQL_PORT' },
     start: cfg.host === '127.0.0.1' || cfg.host === 'localhost'
       ? 'Start MariaDB: sudo start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd (or "docker compose up -d mysql" with --profile compose).'
       : 'Check that the server is up and that its security group allows your IP on that port.',

@@ -36,6 +36,7 @@ export function warehouseErrorFor(cfg: WarehouseConfig, err: unknown): Error {
   }
   return explainConnectionError('warehouse', `${cfg.host}:${cfg.port}`, err, {
     user: cfg.user,
+    port: local ? { value: Number(cfg.port), usual: 5432, variable: 'PGPORT' } : undefined,
     start: local ? 'Start PostgreSQL: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or "docker compose up -d postgres" with --profile compose).' : undefined,
   }) ?? (err as Error);
 }
