@@ -112,10 +112,10 @@ test('after updates and inserts the next run is incremental and holds exactly th
   const state = (await readExtractState(lake))!;
   const mark = state.tables.orders!.watermark!;
   await pool.query(`UPDATE orders SET status = 'shipped', updated_at = '2027-01-01 00:00:00.000' WHERE order_id IN (5, 10, 15)`);
-  await pool.query(`INSERT INTO orders SELECT order_id + 100000, customer_id, status, ordered_at, currency, ship_city, ship_region, ship_country,
+  await pool.query(`INSERT INTO orders SELECT order_id + 100000, customer_id, status, ordered_at, currency, ship_city, ship_region, ship_country, shipping_zone,
     items_amount, discount_amount, shipping_amount, total_amount, created_at, '2027-01-02 00:00:00.000' FROM orders WHERE order_id IN (1, 2)`);
   // Same updated_at as the old watermark, larger key: the tie-breaker must still pick it up.
-  await pool.query(`INSERT INTO orders SELECT 200000, customer_id, status, ordered_at, currency, ship_city, ship_region, ship_country,
+  await pool.query(`INSERT INTO orders SELECT 200000, customer_id, status, ordered_at, currency, ship_city, ship_region, ship_country, shipping_zone,
     items_amount, discount_amount, shipping_amount, total_amount, created_at, ? FROM orders WHERE order_id = 1`, [mark.updatedAt]);
 
   const result = await extractTablesIntoLake(ctx);
