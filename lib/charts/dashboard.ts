@@ -46,10 +46,11 @@ export async function writeDashboard(ctx: PipelineContext): Promise<StepResult> 
   const last = data.daily[data.daily.length - 1]?.order_date;
   const html = dashboardHtml({
     title: 'Order-He sales dashboard',
-    subtitle: `Orders from ${first ?? '–'} to ${last ?? '–'} (UTC), from the warehouse mart (${ctx.config.profile} profile).`,
+    subtitle: `Orders from ${first ?? '–'} to ${last ?? '–'} (the shop's local days), from the warehouse mart (${ctx.config.profile} profile).`,
     views: dashboardViews(data),
     days: kpiDays(data),
     customers: data.customers,
+    currency: data.currency,
     generatedAt: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
   });
   const file = path.join(out, 'dashboard.html');
@@ -69,6 +70,7 @@ export async function writeDashboard(ctx: PipelineContext): Promise<StepResult> 
 // The views one by one, for notebook 07 (which builds the dashboard cell by cell).
 export {
   readDashboardData, dashboardViews, categoryColors, revenueTrendView, categoryMixView, topProductsView,
-  cohortRetentionView, rfmSegmentsView, regionsView, statusFunnelView, type DashboardData,
+  cohortRetentionView, rfmSegmentsView, regionsView, statusFunnelView, worldMapView, deliveryDaysView, topCustomersView,
+  tierMixView, type DashboardData,
 } from './views';
 export { exportMartTables } from '../mart/export';

@@ -28,6 +28,8 @@ export interface DashboardPage {
   /** Daily numbers the KPI tiles sum over the picked range. */
   days: KpiDay[];
   customers: number;
+  /** ISO 4217 code of the shop's currency: the tiles format money in it. */
+  currency: string;
   generatedAt: string;
 }
 
@@ -44,7 +46,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', 
 
 export function dashboardHtml(page: DashboardPage): string {
   const compiled = Object.fromEntries(Object.entries(page.views).map(([id, spec]) => [id, vegaLite.compile(spec).spec]));
-  const payload = { views: compiled, days: page.days, customers: page.customers };
+  const payload = { views: compiled, days: page.days, customers: page.customers, currency: page.currency };
   const panels = Object.keys(compiled)
     .map((id) => `<section class="panel${id === 'trend' ? ' wide' : ''}"><div class="view" id="view-${id}" data-view="${id}"></div></section>`)
     .join('\n    ');
@@ -85,7 +87,7 @@ export function dashboardHtml(page: DashboardPage): string {
   <header>
     <h1>${escapeHtml(page.title)}</h1>
     <p>${escapeHtml(page.subtitle)}</p>
-    <div class="filters" id="filters">All dates, all categories.</div>
+    <div class="filters" id="filters">All dates, all categories, all countries.</div>
   </header>
   <div class="kpis" id="kpis"></div>
   <main class="grid">
@@ -106,9 +108,9 @@ const PAGE_SCRIPT = String.raw`
   'use strict';
   var data = JSON.parse(document.getElementById('dashboard-data').textContent);
   var views = {};
-  var state = { range: null, category: null };
-  var money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
-  var money2 = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  var state = { range: null, category: null, country: null };
+  var money = new Intl.NumberFormat('en-US', { style: 'currency', currency: data.currency, maximumFractionDigits: 0 });
+  var money2 = new Intl.NumberFormat('en-US', { style: 'currency', currency: data.currency });
   var count = new Intl.NumberFormat('en-US');
   var day = function (t) { return new Date(t).toISOString().slice(0, 10); };
 
@@ -139,7 +141,7 @@ const PAGE_SCRIPT = String.raw`
       ['Revenue', money.format(rev), note],
       ['Orders', count.format(sales), 'not cancelled or refunded'],
       ['Average order', sales ? money2.format(rev / sales) : '–', 'revenue / orders'],
-      ['Items sold', count.format(items), note],
+      ['Products bought', count.format(items), 'units on sales orders, ' + note],
       ['Cancelled or refunded', orders ? (100 * cancelled / orders).toFixed(1) + '%' : '–', count.format(cancelled) + ' of ' + count.format(orders) + ' placed'],
       ['Customers', count.format(data.customers), 'bought at least once, all dates'],
     ];
@@ -149,6 +151,7 @@ const PAGE_SCRIPT = String.raw`
     var f = [];
     f.push(r ? 'Dates <b>' + day(r[0]) + '</b> to <b>' + day(r[1]) + '</b>' : 'All dates');
     f.push(state.category ? 'category <b>' + esc(state.category) + '</b>' : 'all categories');
+    f.push(state.country ? 'country <b>' + esc(state.country) + '</b>' : 'all countries');
     document.getElementById('filters').innerHTML = f.join(', ') + '.';
   }
 
@@ -169,6 +172,13 @@ const PAGE_SCRIPT = String.raw`
   function onPick(_, value) {
     state.category = value && value.category && value.category.length ? String(value.category[0]) : null;
     setSignal('products', 'category', state.category);
+    kpis();
+  }
+
+  // The map's point selection is {country: [code]} when a country is clicked, {} when cleared.
+  function onCountry(_, value) {
+    state.country = value && value.country && value.country.length && value.country[0] ? String(value.country[0]) : null;
+    ['deliveries', 'customers', 'tiers'].forEach(function (id) { setSignal(id, 'country', state.country); });
     kpis();
   }
 
@@ -199,6 +209,7 @@ const PAGE_SCRIPT = String.raw`
       view.runAsync().then(function () { el.setAttribute('data-drawn', 'true'); });
       if (id === 'trend') view.addSignalListener('brush', onBrush);
       if (id === 'categories') view.addSignalListener('pick', onPick);
+      if (id === 'map') view.addSignalListener('country_pick', onCountry);
     } catch (e) {
       el.innerHTML = '<div class="error">This view could not be drawn: ' + esc(String(e && e.message || e)) + '</div>';
       console.error(e);

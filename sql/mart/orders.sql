@@ -2,7 +2,7 @@
 -- (grain: order_id). What a BI tool (Looker Studio, Metabase) uploads as one flat table: data/out/orders.csv.
 -- Columns: order_id, order_date (the shop's local day), ordered_at, customer_id, customer_tier (loyalty tier
 --   when the order was placed), country, region, city, shipping_zone, lines, item_count (units), weight_kg,
---   main_category (the category with the largest line amount), items_amount, discount_amount, shipping_fee,
+--   main_category (the category with the largest line amount), currency, items_amount, discount_amount, shipping_fee,
 --   total_amount, status, is_sale, revenue, shipped_at, delivered_at, delivery_hours and delivery_days (shipped →
 --   delivered: the carrier's time), promised_days (the zone's promised window), is_on_time.
 -- Loyalty tier: from the customer's order revenue BEFORE this order (a running sum), bronze under 200 USD,
@@ -33,6 +33,7 @@ SELECT
   COALESCE(i.item_count, 0) AS item_count,
   CAST(COALESCE(i.grams, 0) / CAST(1000 AS NUMERIC(18,0)) AS NUMERIC(10,3)) AS weight_kg,
   m.category AS main_category,
+  o.currency,
   o.items_amount,
   o.discount_amount,
   o.shipping_amount AS shipping_fee,
