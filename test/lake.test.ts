@@ -41,7 +41,7 @@ before(async () => {
   const at = `'2026-01-01 00:00:00.000' + INTERVAL i MINUTE`;
   await pool.query(`INSERT INTO customers SELECT i, CONCAT('c', i, '@example.com'), CONCAT('First', i), 'Last', NULL, 'Seoul', 'Seoul', 'KR', 'web', ${at}, ${at} FROM ${seq(COUNTS.customers)}`);
   await pool.query(`INSERT INTO products SELECT i, CONCAT('SKU', i), CONCAT('Product ', i), 'books', 'Acme', 250, 12.34 + i, 5.5, 1, ${at}, ${at} FROM ${seq(COUNTS.products)}`);
-  await pool.query(`INSERT INTO orders SELECT i, 1 + i % ${COUNTS.customers}, 'placed', ${at}, 'KRW', NULL, 'Seoul', 'KR', 20.00, 1.50, 3.00, 21.50, ${at}, ${at} FROM ${seq(COUNTS.orders)}`);
+  await pool.query(`INSERT INTO orders SELECT i, 1 + i % ${COUNTS.customers}, 'placed', ${at}, 'KRW', NULL, 'Seoul', 'KR', 'domestic', 20.00, 1.50, 3.00, 21.50, ${at}, ${at} FROM ${seq(COUNTS.orders)}`);
   await pool.query(`INSERT INTO order_items SELECT i, 1 + (i - 1) % ${COUNTS.orders}, 1 + i % ${COUNTS.products}, 2, 10.00, 0.00, 20.00, ${at}, ${at} FROM ${seq(COUNTS.orders * 2)}`);
   await pool.query(`INSERT INTO payments SELECT i, i, 'card', 'captured', 21.50, ${at}, ${at}, ${at} FROM ${seq(COUNTS.orders)}`);
   await pool.query(`INSERT INTO order_status_history SELECT i, i, 'placed', ${at}, ${at}, ${at} FROM ${seq(COUNTS.orders)}`);
