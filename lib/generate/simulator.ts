@@ -7,8 +7,13 @@
  * - customers: ~30% of orders come from new customers, the rest from returning ones, biased towards recent
  *   customers (so cohorts retain and then fade) plus ~2% heavy buyers who order again and again (RFM);
  *   some people sign up and never buy.
+ * - where: customers live in the shop's countries (home heaviest, pools.locations); each order ships to the
+ *   customer's country, in that country's zone (orders.shipping_zone).
  * - orders: 1 to 8 lines (mostly 1-2), Pareto product popularity, quantities mostly 1, line discounts more
- *   often and deeper on promotion days, an occasional coupon on the order, shipping free above a threshold.
+ *   often and deeper on promotion days, an occasional coupon on the order; the shipping fee follows the zone and
+ *   the basket's weight (SHIPPING_FEES), free at home above a threshold.
+ * - delivery: the carrier takes CARRIER_DAYS by zone, a few days at home, up to two weeks far away, and
+ *   LATE_DELIVERY's share of parcels days more.
  * - lifecycle: placed -> paid -> shipped -> delivered, with ~2.5% cancelled before payment, ~1.5% cancelled
  *   after it (refund), ~4% refunded after delivery. Only events before the end of the simulated window exist,
  *   so the most recent orders are still placed / paid / shipped: that is what --append moves forward.
