@@ -151,6 +151,11 @@ test('the dashboard has a world map and draws at least 8 views with marks in hea
     await page.waitForFunction(() => /country\s+DE/.test(document.getElementById('filters')!.textContent ?? ''), null, { timeout: 10_000 });
     const filtered = await page.evaluate(() => (window as unknown as { orderheDashboard: { views: Record<string, { signal(n: string): unknown }> } }).orderheDashboard.views.customers.signal('country'));
     assert.equal(filtered, 'DE');
+    const revenueTile = await page.$eval('.kpi[data-kpi="Revenue"] .note', (el) => el.textContent ?? '');
+    assert.match(revenueTile, /DE/, 'the tiles sum the picked country');
+    const [de] = await q<{ revenue: string }>(enCtx, "SELECT SUM(revenue) AS revenue FROM mart.orders WHERE country = 'DE'");
+    const expected = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }).format(Number(de.revenue));
+    assert.equal(await page.$eval('.kpi[data-kpi="Revenue"] .value', (el) => el.textContent), expected);
   } finally {
     await page.close();
   }

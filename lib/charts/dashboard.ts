@@ -18,8 +18,8 @@ export function dashboardOutputDir(ctx: PipelineContext): string {
   return path.join(ctx.config.pipeline.dataDir, 'out');
 }
 
-function kpiDays(data: DashboardData): KpiDay[] {
-  return data.daily.map((r) => ({
+function kpiDays(rows: DashboardData['daily']): KpiDay[] {
+  return rows.map((r) => ({
     t: Date.parse(String(r.order_date)),
     revenue: Number(r.revenue),
     sales_orders: Number(r.sales_orders),
@@ -48,7 +48,11 @@ export async function writeDashboard(ctx: PipelineContext): Promise<StepResult> 
     title: 'Order-He sales dashboard',
     subtitle: `Orders from ${first ?? '–'} to ${last ?? '–'} (the shop's local days), from the warehouse mart (${ctx.config.profile} profile).`,
     views: dashboardViews(data),
-    days: kpiDays(data),
+    days: kpiDays(data.daily),
+    countries: Object.fromEntries(data.countries.map((c) => [String(c.country), {
+      customers: Number(c.customers),
+      days: kpiDays(data.countryDays.filter((d) => d.country === c.country)),
+    }])),
     customers: data.customers,
     currency: data.currency,
     generatedAt: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',

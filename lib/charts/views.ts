@@ -32,6 +32,8 @@ export interface DashboardData {
   topCustomers: Rows;
   /** Orders and revenue per loyalty tier (when ordering) and country (mart.orders). */
   tiers: Rows;
+  /** The KPI tiles' daily numbers per destination country (mart.orders), for a picked country. */
+  countryDays: Rows;
   /** The shop's currency (ISO 4217), which every money axis, tooltip and tile shows. */
   currency: string;
   /** Customers who bought at least once (the mart's RFM table has one row each). */
@@ -48,7 +50,7 @@ const QUERIES = {
   regions: 'SELECT ship_country, ship_region, orders, sales_orders, customers, revenue, average_order_value, revenue_share FROM mart.sales_by_region ORDER BY revenue DESC',
   funnel: 'SELECT step, status, orders_reached, share_of_placed, orders_now, avg_hours_from_placed FROM mart.status_funnel ORDER BY step',
   countries: `SELECT country, MAX(shipping_zone) AS shipping_zone, COUNT(*) AS orders, SUM(CASE WHEN is_sale THEN 1 ELSE 0 END) AS sales_orders,
-      COUNT(DISTINCT customer_id) AS customers, SUM(revenue) AS revenue, SUM(CASE WHEN is_sale THEN shipping_fee ELSE 0 END) AS shipping_fees,
+      COUNT(DISTINCT CASE WHEN is_sale THEN customer_id END) AS customers, SUM(revenue) AS revenue, SUM(CASE WHEN is_sale THEN shipping_fee ELSE 0 END) AS shipping_fees,
       SUM(CASE WHEN is_sale THEN item_count ELSE 0 END) AS products_bought FROM mart.orders GROUP BY country ORDER BY orders DESC, country`,
   deliveries: `SELECT country, shipping_zone, delivery_days, COUNT(*) AS orders FROM mart.orders WHERE delivery_days IS NOT NULL
       GROUP BY country, shipping_zone, delivery_days ORDER BY country, delivery_days`,
@@ -56,6 +58,9 @@ const QUERIES = {
       SELECT customer_id, country, COUNT(*) AS orders, SUM(revenue) AS revenue,
              ROW_NUMBER() OVER (PARTITION BY country ORDER BY SUM(revenue) DESC, customer_id) AS country_rank
       FROM mart.orders WHERE is_sale GROUP BY customer_id, country) c WHERE country_rank <= 12 ORDER BY revenue DESC, customer_id`,
+  countryDays: `SELECT order_date, country, SUM(revenue) AS revenue, SUM(CASE WHEN is_sale THEN 1 ELSE 0 END) AS sales_orders, COUNT(*) AS orders,
+      SUM(CASE WHEN is_sale THEN 0 ELSE 1 END) AS cancelled_orders, SUM(CASE WHEN is_sale THEN item_count ELSE 0 END) AS items_sold
+      FROM mart.orders GROUP BY order_date, country ORDER BY country, order_date`,
   tiers: 'SELECT customer_tier, country, COUNT(*) AS orders, SUM(revenue) AS revenue FROM mart.orders GROUP BY customer_tier, country ORDER BY customer_tier, country',
 } as const;
 
