@@ -75,6 +75,17 @@ test('the shop ships to at least 8 countries, home heaviest, at many fees, and f
   assert.ok(lateShare > 0.01 && lateShare < 0.2, `a tail of late deliveries, not most of them: ${lateShare}`);
 });
 
+test('loyalty tiers keep their history: one current tier per ordering customer, earlier tiers closed where a customer moved up', async () => {
+  const [t] = await q<{ current: string; customers: string; moved: string; open_past: string }>(enCtx, `
+    SELECT (SELECT COUNT(*) FROM mart.customer_tiers WHERE is_current) AS current,
+           (SELECT COUNT(DISTINCT customer_id) FROM core.fct_orders) AS customers,
+           (SELECT COUNT(*) FROM (SELECT customer_id FROM mart.customer_tiers GROUP BY customer_id HAVING COUNT(*) > 1) m) AS moved,
+           (SELECT COUNT(*) FROM mart.customer_tiers WHERE NOT is_current AND valid_to > CAST('9000-01-01' AS DATE)) AS open_past`);
+  assert.equal(Number(t.current), Number(t.customers));
+  assert.ok(Number(t.moved) > 100, `${t.moved} customers moved up a tier`);
+  assert.equal(Number(t.open_past), 0, 'a past tier ends when the next begins');
+});
+
 test('mart.delivery_performance covers every country the mart ships to', async () => {
   const [cover] = await q<{ missing: string; countries: string }>(enCtx,
     'SELECT (SELECT COUNT(DISTINCT country) FROM mart.orders WHERE country NOT IN (SELECT country FROM mart.delivery_performance)) AS missing, (SELECT COUNT(DISTINCT country) FROM mart.delivery_performance) AS countries');

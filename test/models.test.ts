@@ -163,7 +163,7 @@ test('incremental runs of a lineage core does not hold are refused with a clear 
   await db.exec('DELETE FROM staging.pending_runs');
 });
 
-const MART_TABLES = ['daily_sales', 'monthly_sales', 'category_month', 'top_products', 'customer_rfm', 'rfm_segments', 'cohort_retention', 'status_funnel', 'sales_by_region', 'orders', 'delivery_performance'];
+const MART_TABLES = ['daily_sales', 'monthly_sales', 'category_month', 'top_products', 'customer_rfm', 'rfm_segments', 'cohort_retention', 'status_funnel', 'sales_by_region', 'orders', 'delivery_performance', 'customer_tiers'];
 const martCounts = async () => {
   const counts: Record<string, number> = {};
   for (const t of MART_TABLES) counts[t] = Number((await one<{ n: string }>(`SELECT COUNT(*) AS n FROM mart.${t}`)).n);
