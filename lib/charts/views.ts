@@ -312,7 +312,7 @@ export function worldMapView(data: DashboardData): VegaLiteSpec {
   const rows = data.countries.map((r) => ({ ...r, id: ISO_NUMERIC[String(r.country)] ?? '' }));
   return chart(
     {
-      title: { text: 'Orders by country', subtitle: 'Where the orders ship; click a country to filter delivery days, top customers and tiers' },
+      title: { text: 'Orders by country', subtitle: 'Where the orders ship; click a country to filter the tiles, delivery days, top customers and tiers' },
       width: 520,
       height: 300,
       data: { values: worldTopology(), format: { type: 'topojson', feature: 'countries' } },
