@@ -32,7 +32,7 @@ SELECT
   COALESCE(i.lines, 0) AS lines,
   COALESCE(i.item_count, 0) AS item_count,
   CAST(COALESCE(i.grams, 0) / CAST(1000 AS NUMERIC(18,0)) AS NUMERIC(10,3)) AS weight_kg,
-  m.category AS main_category,
+  i.category AS main_category,
   o.currency,
   o.items_amount,
   o.discount_amount,
@@ -61,23 +61,19 @@ FROM (
   FROM core.fct_orders f
 ) o
 LEFT JOIN (
-  SELECT oi.order_id, COUNT(*) AS lines, SUM(oi.quantity) AS item_count,
-         SUM(ABS(oi.quantity) * p.weight_grams) AS grams
-  FROM core.fct_order_items oi
-  JOIN core.dim_product p ON p.product_id = oi.product_id
-  GROUP BY oi.order_id
-) i ON i.order_id = o.order_id
-LEFT JOIN (
-  SELECT c.order_id, c.category
+  -- One pass over the lines: per order and category first (the main category is the biggest), then per order.
+  SELECT c.order_id, SUM(c.lines) AS lines, SUM(c.item_count) AS item_count, SUM(c.grams) AS grams,
+         MAX(CASE WHEN c.category_rank = 1 THEN c.category END) AS category
   FROM (
-    SELECT oi.order_id, p.category,
+    SELECT oi.order_id, p.category, COUNT(*) AS lines, SUM(oi.quantity) AS item_count,
+           SUM(ABS(oi.quantity) * p.weight_grams) AS grams,
            ROW_NUMBER() OVER (PARTITION BY oi.order_id ORDER BY SUM(oi.line_amount) DESC, p.category) AS category_rank
     FROM core.fct_order_items oi
     JOIN core.dim_product p ON p.product_id = oi.product_id
     GROUP BY oi.order_id, p.category
   ) c
-  WHERE c.category_rank = 1
-) m ON m.order_id = o.order_id
+  GROUP BY c.order_id
+) i ON i.order_id = o.order_id
 LEFT JOIN (
   SELECT
     h.order_id,
