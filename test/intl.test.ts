@@ -14,6 +14,7 @@ import { testEnv, ROOT } from './helpers';
 import { runPipeline } from '../lib/pipeline';
 import { SHOP_UTC_OFFSET_MINUTES } from '../lib/generate/calendar';
 import { CATEGORIES } from '../lib/generate/catalog';
+import { exportMartTables } from '../lib/mart/export';
 import type { PipelineContext } from '../lib/core/context';
 
 const en = testEnv('intl');
@@ -100,6 +101,19 @@ test('data/out/orders.csv has a header and one line per order', () => {
   assert.match(lines[0], /^order_id,order_date,/);
   assert.ok(lines[0].includes('shipping_fee') && lines[0].includes('delivery_days') && lines[0].includes('customer_tier'));
   assert.equal(lines.length - 1, 10_000);
+});
+
+test('paging the export by order_id instead of OFFSET writes the very same orders.csv', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-export-'));
+  try {
+    const written = await exportMartTables(await enCtx.warehouse(), dir, 'mart', 3_000);
+    for (const table of ['orders', 'customer_tiers', 'daily_sales']) {
+      assert.ok(written.some((w) => w.table === table));
+      assert.ok(fs.readFileSync(path.join(dir, `${table}.csv`)).equals(fs.readFileSync(path.join(en.dataDir, 'out', `${table}.csv`))), `${table}.csv is the same in small pages`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('months are the shop\'s local months: the last month of mart.monthly_sales is no stub', async () => {
