@@ -40,8 +40,8 @@ before(async () => {
   const seq = (n: number) => `(SELECT 1 + a + 10 * b + 100 * c + 1000 * e AS i FROM ${d('a')}, ${d('b')}, ${d('c')}, ${d('e')} HAVING i <= ${n}) s`;
   const at = `'2026-01-01 00:00:00.000' + INTERVAL i MINUTE`;
   await pool.query(`INSERT INTO customers SELECT i, CONCAT('c', i, '@example.com'), CONCAT('First', i), 'Last', NULL, 'Seoul', 'Seoul', 'KR', 'web', ${at}, ${at} FROM ${seq(COUNTS.customers)}`);
-  await pool.query(`INSERT INTO products SELECT i, CONCAT('SKU', i), CONCAT('Product ', i), 'books', 'Acme', 12.34 + i, 5.5, 1, ${at}, ${at} FROM ${seq(COUNTS.products)}`);
-  await pool.query(`INSERT INTO orders SELECT i, 1 + i % ${COUNTS.customers}, 'placed', ${at}, 'KRW', NULL, 'Seoul', 'KR', 20.00, 1.50, 3.00, 21.50, ${at}, ${at} FROM ${seq(COUNTS.orders)}`);
+  await pool.query(`INSERT INTO products SELECT i, CONCAT('SKU', i), CONCAT('Product ', i), 'books', 'Acme', 250, 12.34 + i, 5.5, 1, ${at}, ${at} FROM ${seq(COUNTS.products)}`);
+  await pool.query(`INSERT INTO orders SELECT i, 1 + i % ${COUNTS.customers}, 'placed', ${at}, 'KRW', NULL, 'Seoul', 'KR', 'domestic', 20.00, 1.50, 3.00, 21.50, ${at}, ${at} FROM ${seq(COUNTS.orders)}`);
   await pool.query(`INSERT INTO order_items SELECT i, 1 + (i - 1) % ${COUNTS.orders}, 1 + i % ${COUNTS.products}, 2, 10.00, 0.00, 20.00, ${at}, ${at} FROM ${seq(COUNTS.orders * 2)}`);
   await pool.query(`INSERT INTO payments SELECT i, i, 'card', 'captured', 21.50, ${at}, ${at}, ${at} FROM ${seq(COUNTS.orders)}`);
   await pool.query(`INSERT INTO order_status_history SELECT i, i, 'placed', ${at}, ${at}, ${at} FROM ${seq(COUNTS.orders)}`);
@@ -112,10 +112,10 @@ test('after updates and inserts the next run is incremental and holds exactly th
   const state = (await readExtractState(lake))!;
   const mark = state.tables.orders!.watermark!;
   await pool.query(`UPDATE orders SET status = 'shipped', updated_at = '2027-01-01 00:00:00.000' WHERE order_id IN (5, 10, 15)`);
-  await pool.query(`INSERT INTO orders SELECT order_id + 100000, customer_id, status, ordered_at, currency, ship_city, ship_region, ship_country,
+  await pool.query(`INSERT INTO orders SELECT order_id + 100000, customer_id, status, ordered_at, currency, ship_city, ship_region, ship_country, shipping_zone,
     items_amount, discount_amount, shipping_amount, total_amount, created_at, '2027-01-02 00:00:00.000' FROM orders WHERE order_id IN (1, 2)`);
   // Same updated_at as the old watermark, larger key: the tie-breaker must still pick it up.
-  await pool.query(`INSERT INTO orders SELECT 200000, customer_id, status, ordered_at, currency, ship_city, ship_region, ship_country,
+  await pool.query(`INSERT INTO orders SELECT 200000, customer_id, status, ordered_at, currency, ship_city, ship_region, ship_country, shipping_zone,
     items_amount, discount_amount, shipping_amount, total_amount, created_at, ? FROM orders WHERE order_id = 1`, [mark.updatedAt]);
 
   const result = await extractTablesIntoLake(ctx);

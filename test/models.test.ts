@@ -170,7 +170,7 @@ describe('a warehouse taken through a sequence of loads, each test starting wher
     await db.exec('DELETE FROM staging.pending_runs');
   });
 
-  const MART_TABLES = ['daily_sales', 'monthly_sales', 'category_month', 'top_products', 'customer_rfm', 'rfm_segments', 'cohort_retention', 'status_funnel', 'sales_by_region'];
+  const MART_TABLES = ['daily_sales', 'monthly_sales', 'category_month', 'top_products', 'customer_rfm', 'rfm_segments', 'cohort_retention', 'status_funnel', 'sales_by_region', 'orders', 'delivery_performance', 'customer_tiers'];
   const martCounts = async () => {
     const counts: Record<string, number> = {};
     for (const t of MART_TABLES) counts[t] = Number((await one<{ n: string }>(`SELECT COUNT(*) AS n FROM mart.${t}`)).n);
@@ -183,6 +183,7 @@ describe('a warehouse taken through a sequence of loads, each test starting wher
     assert.deepEqual([...order].sort(), [...MART_TABLES].sort());
     assert.ok(order.indexOf('daily_sales') < order.indexOf('monthly_sales'));
     assert.ok(order.indexOf('customer_rfm') < order.indexOf('rfm_segments'));
+  assert.ok(order.indexOf('orders') < order.indexOf('delivery_performance'));
     const counts = await martCounts();
     for (const t of MART_TABLES) assert.ok(counts[t] > 0, `mart.${t} has rows`);
     assert.equal(result.rows, Object.values(counts).reduce((a, b) => a + b, 0));
@@ -248,8 +249,8 @@ describe('a warehouse taken through a sequence of loads, each test starting wher
     const tables = await listMartTables(ctx);
     assert.deepEqual(tables.map((t) => t.table).sort(), MART_TABLES.map((t) => `mart.${t}`).sort());
     const daily = tables.find((t) => t.table === 'mart.daily_sales')!;
-    assert.match(daily.grain, /one row per UTC day/);
-    assert.match(daily.description, /Sales per UTC day/);
+    assert.match(daily.grain, /one row per local day of the shop/);
+    assert.match(daily.description, /Sales per day in the shop's time zone/);
     assert.ok(daily.columns.includes('average_order_value'));
     assert.equal(daily.file, 'sql/mart/daily_sales.sql');
     assert.ok(daily.rows > 0);

@@ -199,7 +199,7 @@ test('a ko shop loads with its Korean names intact and its amounts in whole won'
   const options: RunOptions = { orders: 300, seed: 9, locale: 'ko' };
   await generateAndLoad(options);
   const customers = await query<{ first_name: string; last_name: string; country: string }>('SELECT first_name, last_name, country FROM customers ORDER BY customer_id LIMIT 20');
-  assert.ok(customers.every((c) => c.country === 'KR'));
+  assert.ok(customers.filter((c) => c.country === 'KR').length > customers.length / 2, 'the home market is the biggest');
   assert.ok(customers.some((c) => /^[\uac00-\ud7a3]+$/.test(c.last_name)), 'Hangul survives the load');
   const [won] = await query<{ fractional: number; currencies: string }>("SELECT SUM(total_amount <> FLOOR(total_amount)) AS fractional, GROUP_CONCAT(DISTINCT currency) AS currencies FROM orders");
   assert.equal(Number(won.fractional), 0);

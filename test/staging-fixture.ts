@@ -41,7 +41,7 @@ export function smallShop(o: ShopOptions = {}): Shop {
   }
   for (let p = 1; p <= (o.products ?? 12); p++) {
     const price = 500 + Math.floor(rnd() * 5000);
-    shop.products.push({ product_id: p, sku: `SKU-${p}`, name: `Product ${p}`, category: CATEGORIES[p % 4], brand: 'Acme', price: money(price), cost: money(Math.floor(price * 0.6)), is_active: 1, created_at: ts(start - 40 * DAY), updated_at: ts(start - 40 * DAY) });
+    shop.products.push({ product_id: p, sku: `SKU-${p}`, name: `Product ${p}`, category: CATEGORIES[p % 4], brand: 'Acme', weight_grams: 100 * (1 + (p % 7)), price: money(price), cost: money(Math.floor(price * 0.6)), is_active: 1, created_at: ts(start - 40 * DAY), updated_at: ts(start - 40 * DAY) });
   }
   addOrders(shop, rnd, { first: o.firstOrderId ?? 1, count: o.orders ?? 200, start, days: o.days ?? 60, customers: shop.customers.length, products: shop.products.length });
   return shop;
@@ -65,7 +65,7 @@ function addOrders(shop: Shop, rnd: () => number, o: { first: number; count: num
     const shipping = 499;
     const total = items - discount + shipping;
     const updated = status === 'placed' ? at : at + DAY;
-    shop.orders.push({ order_id: id, customer_id: customer, status, ordered_at: ts(at), currency: 'USD', ship_city: 'Town', ship_region: REGIONS[customer % 4], ship_country: 'US', items_amount: money(items), discount_amount: money(discount), shipping_amount: money(shipping), total_amount: money(total), created_at: ts(at), updated_at: ts(updated) });
+    shop.orders.push({ order_id: id, customer_id: customer, status, ordered_at: ts(at), currency: 'USD', ship_city: 'Town', ship_region: REGIONS[customer % 4], ship_country: 'US', shipping_zone: 'domestic', items_amount: money(items), discount_amount: money(discount), shipping_amount: money(shipping), total_amount: money(total), created_at: ts(at), updated_at: ts(updated) });
     shop.payments.push({ payment_id: id, order_id: id, method: 'card', status: status === 'refunded' ? 'refunded' : status === 'cancelled' ? 'failed' : 'captured', amount: money(total), paid_at: status === 'placed' ? null : ts(at + 3600_000), created_at: ts(at), updated_at: ts(updated) });
     shop.order_status_history.push({ status_history_id: id * 10, order_id: id, status: 'placed', changed_at: ts(at), created_at: ts(at), updated_at: ts(at) });
     if (status !== 'placed') shop.order_status_history.push({ status_history_id: id * 10 + 1, order_id: id, status, changed_at: ts(updated), created_at: ts(updated), updated_at: ts(updated) });

@@ -18,8 +18,8 @@ export function dashboardOutputDir(ctx: PipelineContext): string {
   return path.join(ctx.config.pipeline.dataDir, 'out');
 }
 
-function kpiDays(data: DashboardData): KpiDay[] {
-  return data.daily.map((r) => ({
+function kpiDays(rows: DashboardData['daily']): KpiDay[] {
+  return rows.map((r) => ({
     t: Date.parse(String(r.order_date)),
     revenue: Number(r.revenue),
     sales_orders: Number(r.sales_orders),
@@ -46,10 +46,15 @@ export async function writeDashboard(ctx: PipelineContext): Promise<StepResult> 
   const last = data.daily[data.daily.length - 1]?.order_date;
   const html = dashboardHtml({
     title: 'Order-He sales dashboard',
-    subtitle: `Orders from ${first ?? '–'} to ${last ?? '–'} (UTC), from the warehouse mart (${ctx.config.profile} profile).`,
+    subtitle: `Orders from ${first ?? '–'} to ${last ?? '–'} (the shop's local days), from the warehouse mart (${ctx.config.profile} profile).`,
     views: dashboardViews(data),
-    days: kpiDays(data),
+    days: kpiDays(data.daily),
+    countries: Object.fromEntries(data.countries.map((c) => [String(c.country), {
+      customers: Number(c.customers),
+      days: kpiDays(data.countryDays.filter((d) => d.country === c.country)),
+    }])),
     customers: data.customers,
+    currency: data.currency,
     generatedAt: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
   });
   const file = path.join(out, 'dashboard.html');
@@ -69,6 +74,7 @@ export async function writeDashboard(ctx: PipelineContext): Promise<StepResult> 
 // The views one by one, for notebook 07 (which builds the dashboard cell by cell).
 export {
   readDashboardData, dashboardViews, categoryColors, revenueTrendView, categoryMixView, topProductsView,
-  cohortRetentionView, rfmSegmentsView, regionsView, statusFunnelView, type DashboardData,
+  cohortRetentionView, rfmSegmentsView, regionsView, statusFunnelView, worldMapView, deliveryDaysView, topCustomersView,
+  tierMixView, type DashboardData,
 } from './views';
 export { exportMartTables } from '../mart/export';

@@ -27,7 +27,11 @@ export interface DashboardPage {
   views: Record<string, VegaLiteSpec>;
   /** Daily numbers the KPI tiles sum over the picked range. */
   days: KpiDay[];
+  /** The same per destination country, for the tiles when a country is clicked on the map. */
+  countries: Record<string, { customers: number; days: KpiDay[] }>;
   customers: number;
+  /** ISO 4217 code of the shop's currency: the tiles format money in it. */
+  currency: string;
   generatedAt: string;
 }
 
@@ -44,7 +48,10 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', 
 
 export function dashboardHtml(page: DashboardPage): string {
   const compiled = Object.fromEntries(Object.entries(page.views).map(([id, spec]) => [id, vegaLite.compile(spec).spec]));
-  const payload = { views: compiled, days: page.days, customers: page.customers };
+  // Days as arrays ([t, revenue, sales_orders, orders, cancelled_orders, items_sold]): a third of the bytes of objects.
+  const packDays = (days: KpiDay[]) => days.map((d) => [d.t, d.revenue, d.sales_orders, d.orders, d.cancelled_orders, d.items_sold]);
+  const countries = Object.fromEntries(Object.entries(page.countries).map(([c, v]) => [c, { customers: v.customers, days: packDays(v.days) }]));
+  const payload = { views: compiled, days: packDays(page.days), countries, customers: page.customers, currency: page.currency };
   const panels = Object.keys(compiled)
     .map((id) => `<section class="panel${id === 'trend' ? ' wide' : ''}"><div class="view" id="view-${id}" data-view="${id}"></div></section>`)
     .join('\n    ');
@@ -85,7 +92,7 @@ export function dashboardHtml(page: DashboardPage): string {
   <header>
     <h1>${escapeHtml(page.title)}</h1>
     <p>${escapeHtml(page.subtitle)}</p>
-    <div class="filters" id="filters">All dates, all categories.</div>
+    <div class="filters" id="filters">All dates, all categories, all countries.</div>
   </header>
   <div class="kpis" id="kpis"></div>
   <main class="grid">
@@ -106,9 +113,9 @@ const PAGE_SCRIPT = String.raw`
   'use strict';
   var data = JSON.parse(document.getElementById('dashboard-data').textContent);
   var views = {};
-  var state = { range: null, category: null };
-  var money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
-  var money2 = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  var state = { range: null, category: null, country: null };
+  var money = new Intl.NumberFormat('en-US', { style: 'currency', currency: data.currency, maximumFractionDigits: 0 });
+  var money2 = new Intl.NumberFormat('en-US', { style: 'currency', currency: data.currency });
   var count = new Intl.NumberFormat('en-US');
   var day = function (t) { return new Date(t).toISOString().slice(0, 10); };
 
@@ -130,18 +137,21 @@ const PAGE_SCRIPT = String.raw`
 
   function kpis() {
     var r = state.range, rev = 0, sales = 0, orders = 0, cancelled = 0, items = 0, n = 0;
-    data.days.forEach(function (d) {
-      if (r && (d.t < r[0] - 864e5 || d.t > r[1])) return;
-      rev += d.revenue; sales += d.sales_orders; orders += d.orders; cancelled += d.cancelled_orders; items += d.items_sold; n++;
+    var picked = state.country ? data.countries[state.country] : null;
+    // Each day is [t, revenue, sales_orders, orders, cancelled_orders, items_sold].
+    (picked ? picked.days : data.days).forEach(function (d) {
+      if (r && (d[0] < r[0] - 864e5 || d[0] > r[1])) return;
+      rev += d[1]; sales += d[2]; orders += d[3]; cancelled += d[4]; items += d[5]; n++;
     });
-    var note = r ? n + ' days picked' : 'all ' + n + ' days';
+    // A country's list holds only the days it had orders on, so its note names the dates, not a day count.
+    var note = picked ? (r ? 'picked dates, ' : 'all dates, ') + state.country : r ? n + ' days picked' : 'all ' + n + ' days';
     var tiles = [
       ['Revenue', money.format(rev), note],
       ['Orders', count.format(sales), 'not cancelled or refunded'],
       ['Average order', sales ? money2.format(rev / sales) : '–', 'revenue / orders'],
-      ['Items sold', count.format(items), note],
+      ['Products bought', count.format(items), 'units on sales orders, ' + note],
       ['Cancelled or refunded', orders ? (100 * cancelled / orders).toFixed(1) + '%' : '–', count.format(cancelled) + ' of ' + count.format(orders) + ' placed'],
-      ['Customers', count.format(data.customers), 'bought at least once, all dates'],
+      ['Customers', count.format(picked ? picked.customers : data.customers), 'bought at least once, all dates'],
     ];
     document.getElementById('kpis').innerHTML = tiles.map(function (t) {
       return '<div class="kpi" data-kpi="' + esc(t[0]) + '"><div class="label">' + esc(t[0]) + '</div><div class="value">' + esc(t[1]) + '</div><div class="note">' + esc(t[2]) + '</div></div>';
@@ -149,6 +159,7 @@ const PAGE_SCRIPT = String.raw`
     var f = [];
     f.push(r ? 'Dates <b>' + day(r[0]) + '</b> to <b>' + day(r[1]) + '</b>' : 'All dates');
     f.push(state.category ? 'category <b>' + esc(state.category) + '</b>' : 'all categories');
+    f.push(state.country ? 'country <b>' + esc(state.country) + '</b>' : 'all countries');
     document.getElementById('filters').innerHTML = f.join(', ') + '.';
   }
 
@@ -169,6 +180,13 @@ const PAGE_SCRIPT = String.raw`
   function onPick(_, value) {
     state.category = value && value.category && value.category.length ? String(value.category[0]) : null;
     setSignal('products', 'category', state.category);
+    kpis();
+  }
+
+  // The map's point selection is {country: [code]} when a country is clicked, {} when cleared.
+  function onCountry(_, value) {
+    state.country = value && value.country && value.country.length && value.country[0] ? String(value.country[0]) : null;
+    ['deliveries', 'customers', 'tiers'].forEach(function (id) { setSignal(id, 'country', state.country); });
     kpis();
   }
 
@@ -199,6 +217,7 @@ const PAGE_SCRIPT = String.raw`
       view.runAsync().then(function () { el.setAttribute('data-drawn', 'true'); });
       if (id === 'trend') view.addSignalListener('brush', onBrush);
       if (id === 'categories') view.addSignalListener('pick', onPick);
+      if (id === 'map') view.addSignalListener('country_pick', onCountry);
     } catch (e) {
       el.innerHTML = '<div class="error">This view could not be drawn: ' + esc(String(e && e.message || e)) + '</div>';
       console.error(e);

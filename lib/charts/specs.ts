@@ -20,13 +20,37 @@ export type MeasureFormat = 'currency' | 'integer' | 'number' | 'percent';
 
 /** Currency of money columns (the generated shop sells in USD; the Korean locale in KRW). */
 let currency = 'USD';
+/** Symbols of the shops' currencies; d3-format's `$` prints the one the chart's locale names. */
+const CURRENCY_SYMBOLS: Record<string, string> = { USD: '$', KRW: '₩', EUR: '€', GBP: '£', JPY: '¥' };
+/** Currencies without a minor unit: amounts read in whole units. */
+const WHOLE_UNITS = new Set(['KRW', 'JPY']);
+
+/** Sets the currency every chart made after this call shows (the dashboard reads it from the mart). */
 export function setChartCurrency(code: string): void {
   currency = code;
+}
+export function chartCurrency(): string {
+  return currency;
+}
+export function currencySymbol(code = currency): string {
+  return CURRENCY_SYMBOLS[code] ?? code + ' ';
+}
+/** d3 number formats for money: axes in whole units; tooltips with cents where the currency has them. */
+export function moneyFormat(where: 'axis' | 'tooltip'): string {
+  return where === 'axis' || WHOLE_UNITS.has(currency) ? '$,.0f' : '$,.2f';
+}
+/** "Revenue" -> "Revenue (USD)": every money title says its unit. */
+export function moneyTitle(title: string): string {
+  return title.includes(currency) ? title : `${title} (${currency})`;
+}
+/** The vega number locale whose `$` is the current currency's symbol. */
+function numberLocale() {
+  return { decimal: '.', thousands: ',', grouping: [3], currency: [currencySymbol(), ''] };
 }
 
 function axisFormat(format: MeasureFormat | undefined): string | undefined {
   switch (format) {
-    case 'currency': return currency === 'USD' ? '$,.0f' : ',.0f';
+    case 'currency': return moneyFormat('axis');
     case 'integer': return ',.0f';
     case 'percent': return '.1~%';
     case 'number': return ',.2~f';
@@ -36,7 +60,7 @@ function axisFormat(format: MeasureFormat | undefined): string | undefined {
 
 function tooltipFormat(format: MeasureFormat | undefined): string | undefined {
   switch (format) {
-    case 'currency': return currency === 'USD' ? '$,.2f' : ',.0f';
+    case 'currency': return moneyFormat('tooltip');
     case 'percent': return '.1%';
     default: return axisFormat(format);
   }
@@ -82,7 +106,7 @@ export function chart(spec: Record<string, unknown>, data?: TableData): VegaLite
   const out: Record<string, unknown> = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     ...spec,
-    config: { ...CHART_CONFIG, ...((spec.config as object | undefined) ?? {}) },
+    config: { ...CHART_CONFIG, locale: { number: numberLocale() }, ...((spec.config as object | undefined) ?? {}) },
   };
   if (data !== undefined) out.data = { values: toRows(data) };
   const composite = ['hconcat', 'vconcat', 'concat', 'facet', 'repeat'].some((k) => k in spec);

@@ -47,6 +47,8 @@ export interface SourceTableSpec {
 export const ORDER_STATUSES = ['placed', 'paid', 'shipped', 'delivered', 'cancelled', 'refunded'] as const;
 export const PAYMENT_STATUSES = ['captured', 'failed', 'refunded'] as const;
 export const PAYMENT_METHODS = ['card', 'bank_transfer', 'wallet', 'gift_card'] as const;
+/** How far a parcel travels from the shop's warehouse: sets its fee and the carrier's delivery time. */
+export const SHIPPING_ZONES = ['domestic', 'near', 'international', 'far'] as const;
 export const SIGNUP_CHANNELS = ['web', 'app', 'marketplace', 'store'] as const;
 
 const audit: readonly ColumnSpec[] = [
@@ -82,6 +84,7 @@ export const TABLES: { readonly [T in SourceTable]: SourceTableSpec & { readonly
       { name: 'name', kind: 'text', description: 'Product name as the shop shows it.' },
       { name: 'category', kind: 'text', description: 'Catalogue category.' },
       { name: 'brand', kind: 'text', description: 'Brand or seller.' },
+      { name: 'weight_grams', kind: 'integer', description: 'Shipping weight of one unit in grams: the shipping fee is charged on the basket\'s weight.' },
       { name: 'price', kind: 'money', description: 'List price per unit, in the shop\'s currency.' },
       { name: 'cost', kind: 'money', description: 'What one unit costs the shop (for margin).' },
       { name: 'is_active', kind: 'boolean', description: 'Still on sale.' },
@@ -99,9 +102,10 @@ export const TABLES: { readonly [T in SourceTable]: SourceTableSpec & { readonly
       { name: 'ship_city', kind: 'text', nullable: true, description: 'City shipped to.' },
       { name: 'ship_region', kind: 'text', description: 'State or province shipped to.' },
       { name: 'ship_country', kind: 'code', description: 'ISO 3166-1 alpha-2 country shipped to.' },
+      { name: 'shipping_zone', kind: 'code', accepted: SHIPPING_ZONES, description: 'Carrier zone of the destination (domestic, near, international, far): sets the fee and the delivery time.' },
       { name: 'items_amount', kind: 'money', description: 'Sum of the order\'s line amounts.' },
       { name: 'discount_amount', kind: 'money', description: 'Order-level discount.' },
-      { name: 'shipping_amount', kind: 'money', description: 'Shipping fee charged.' },
+      { name: 'shipping_amount', kind: 'money', description: 'Shipping fee charged: by zone and basket weight, free at home above a threshold.' },
       { name: 'total_amount', kind: 'money', description: 'What the customer pays: items_amount - discount_amount + shipping_amount.' },
       ...audit,
     ],

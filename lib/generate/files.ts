@@ -38,7 +38,7 @@ export const UPDATE_FILES = {
   /** Orders that moved on: their new status. */
   order_updates: updateFile('orders', ['status', 'updated_at']),
   /** Customers who moved: their new city and region (what a slowly changing dimension keeps history of). */
-  customer_updates: updateFile('customers', ['city', 'region', 'updated_at']),
+  customer_updates: updateFile('customers', ['city', 'region', 'country', 'updated_at']),
 } as const;
 export type UpdateFileName = keyof typeof UPDATE_FILES;
 export const ORDER_UPDATE_COLUMNS = UPDATE_FILES.order_updates.columns;

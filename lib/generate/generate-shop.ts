@@ -15,7 +15,7 @@ import {
   DAY_MS, HISTORY_DAYS, HISTORY_FIRST_DAY, dayWeight, historyEndUtc, historyWeight, localToUtc, ordersPerDay, utcToLocalDay,
   type ShopLocale,
 } from './calendar';
-import { buildPools, buildProducts, productCount, productPopularity, type Location, type Product } from './catalog';
+import { buildPools, buildProducts, productCount, productPopularity, type Location, type Product, type ShippingZone } from './catalog';
 import {
   SHOP_TABLE_NAMES, generatedDir, writeGeneratedManifest, type GeneratedManifest, type ShopTable,
 } from './files';
@@ -137,7 +137,7 @@ export interface CurrentShop {
   /** The catalogue as it stands (prices, active flags), in product_id order. */
   products(): Promise<Product[]>;
   /** Orders placed since `sinceUtcMs` that can still move on (placed, paid, shipped, delivered), in order_id order. */
-  openOrders(sinceUtcMs: number): Promise<{ orderId: number; status: OrderStatus; updatedAt: number; totalCents: number; method: string | null }[]>;
+  openOrders(sinceUtcMs: number): Promise<{ orderId: number; status: OrderStatus; updatedAt: number; totalCents: number; zone: ShippingZone; method: string | null }[]>;
   /** Where existing customers live now, for the orders they place on the new days. */
   customerLocations(ids: number[]): Promise<Map<number, Location>>;
 }
@@ -188,7 +188,7 @@ async function generateAppendFiles(ctx: PipelineContext, options: RunOptions, sh
       const since = o.updatedAt;
       // Refunds come within two weeks of delivery; older deliveries are settled.
       if (o.status === 'delivered' && since < start - 14 * DAY_MS) continue;
-      const last = sim.advance(o.orderId, o.status, since, o.totalCents, o.method ?? 'card', start);
+      const last = sim.advance(o.orderId, o.status, since, o.totalCents, o.method ?? 'card', start, o.zone);
       if (last.at !== since) {
         sim.updateOrder(o.orderId, last.status, last.at);
         updatedOrders++;

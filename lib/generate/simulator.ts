@@ -7,8 +7,13 @@
  * - customers: ~30% of orders come from new customers, the rest from returning ones, biased towards recent
  *   customers (so cohorts retain and then fade) plus ~2% heavy buyers who order again and again (RFM);
  *   some people sign up and never buy.
+ * - where: customers live in the shop's countries (home heaviest, pools.locations); each order ships to the
+ *   customer's country, in that country's zone (orders.shipping_zone).
  * - orders: 1 to 8 lines (mostly 1-2), Pareto product popularity, quantities mostly 1, line discounts more
- *   often and deeper on promotion days, an occasional coupon on the order, shipping free above a threshold.
+ *   often and deeper on promotion days, an occasional coupon on the order; the shipping fee follows the zone and
+ *   the basket's weight (SHIPPING_FEES), free at home above a threshold.
+ * - delivery: the carrier takes CARRIER_DAYS by zone, a few days at home, up to two weeks far away, and
+ *   LATE_DELIVERY's share of parcels days more.
  * - lifecycle: placed -> paid -> shipped -> delivered, with ~2.5% cancelled before payment, ~1.5% cancelled
  *   after it (refund), ~4% refunded after delivery. Only events before the end of the simulated window exist,
  *   so the most recent orders are still placed / paid / shipped: that is what --append moves forward.
@@ -17,7 +22,7 @@
  */
 import { Random, WeightedChoice, hash32 } from './random';
 import { HOUR_WEIGHTS, localToUtc, isPromotionDay, type ShopLocale } from './calendar';
-import type { Location, Pools, Product } from './catalog';
+import { shippingZone, type Location, type Pools, type Product, type ShippingZone } from './catalog';
 import {
   formatCents, formatTimestamp, tsvText, TableFileWriter, generatedFile, fileIsAscii, SHOP_TABLE_NAMES, UPDATE_FILES,
   type DirtyCounts, type GeneratedFileName, type ShopTable, type UpdateFileName,
@@ -64,6 +69,25 @@ const METHOD: Record<ShopLocale, WeightedChoice> = { en: new WeightedChoice([62,
 export function isHeavyBuyer(seed: number, customerId: number): boolean {
   return hash32(seed, 0x68656176, customerId) < 0.02 * 4294967296;
 }
+
+/**
+ * Shipping fees in cents by zone: a base for the first kilogram and a price per further (started) kilogram.
+ * Domestic parcels ship free above the shop's threshold; parcels abroad always pay.
+ */
+export const SHIPPING_FEES: Record<ShopLocale, Record<ShippingZone, { base: number; perKg: number }>> = {
+  en: { domestic: { base: 599, perKg: 150 }, near: { base: 1299, perKg: 300 }, international: { base: 1999, perKg: 500 }, far: { base: 2499, perKg: 700 } },
+  ko: { domestic: { base: 300_000, perKg: 50_000 }, near: { base: 900_000, perKg: 200_000 }, international: { base: 1_500_000, perKg: 300_000 }, far: { base: 2_200_000, perKg: 500_000 } },
+};
+
+/**
+ * Carrier days from shipped to delivered by zone (uniform between min and max), plus a late tail: a share of
+ * parcels wait in customs or a depot for `lateDays` more. The mart's promised windows (mart.delivery_performance)
+ * sit at the normal maximum, so on-time share measures that tail.
+ */
+export const CARRIER_DAYS: Record<ShippingZone, { min: number; max: number }> = {
+  domestic: { min: 1, max: 4 }, near: { min: 3, max: 7 }, international: { min: 5, max: 10 }, far: { min: 7, max: 14 },
+};
+export const LATE_DELIVERY = { share: 0.06, minDays: 3, maxDays: 12 } as const;
 
 export interface SimulatorSetup {
   seed: number;
@@ -129,7 +153,7 @@ export class ShopSimulator {
   private readonly newLocations = new IndexList();
   private readonly heavy: number[] = [];
   private readonly money: (cents: number) => number;
-  private readonly shippingFee: number;
+  private readonly fees: Record<ShippingZone, { base: number; perKg: number }>;
   private readonly freeShippingFrom: number;
   private readonly couponCap: number;
   ordersPlaced = 0;
@@ -145,7 +169,7 @@ export class ShopSimulator {
     const krw = s.locale === 'ko';
     // KRW has no minor unit: every won amount is rounded to whole won (100 "cents").
     this.money = krw ? (c) => Math.round(c / 100) * 100 : (c) => Math.round(c);
-    this.shippingFee = krw ? 300_000 : 599;
+    this.fees = SHIPPING_FEES[krw ? 'ko' : 'en'];
     this.freeShippingFrom = krw ? 5_000_000 : 5_000;
     this.couponCap = krw ? 4_000_000 : 3_000;
   }
@@ -167,7 +191,7 @@ export class ShopSimulator {
   writeProducts(): void {
     for (const p of this.s.products) {
       const ts = formatTimestamp(p.createdAt);
-      this.write('products', [p.id, tsvText(p.sku), tsvText(p.name), tsvText(p.category), tsvText(p.brand), formatCents(p.priceCents), formatCents(p.costCents), p.active ? 1 : 0, ts, ts].join('\t'));
+      this.write('products', [p.id, tsvText(p.sku), tsvText(p.name), tsvText(p.category), tsvText(p.brand), p.weightGrams, formatCents(p.priceCents), formatCents(p.costCents), p.active ? 1 : 0, ts, ts].join('\t'));
     }
   }
 
@@ -248,7 +272,7 @@ export class ShopSimulator {
     const row = { email: email as string | null, first, last, city: location.city as string | null };
     if (this.s.dirty) this.dirtyCustomer(row);
     const ts = formatTimestamp(createdAt);
-    const tail = [tsvText(phone), tsvText(row.city), tsvText(location.region), pools.country, channel, ts, ts].join('\t');
+    const tail = [tsvText(phone), tsvText(row.city), tsvText(location.region), location.country, channel, ts, ts].join('\t');
     this.write('customers', [id, tsvText(row.email), tsvText(row.first), tsvText(row.last), tail].join('\t'));
 
     // A duplicate sign-up: the same person, clean fields, a new id.
@@ -257,7 +281,7 @@ export class ShopSimulator {
       this.newLocations.push(locationIndex);
       // Created a little earlier (a forgotten first account), so it exists before any order that picks it.
       const dupTs = formatTimestamp(Math.max(createdAt - this.dirtyRng.between(MINUTE, 2 * HOUR), this.s.notBefore));
-      const dupTail = [tsvText(phone), tsvText(location.city), tsvText(location.region), pools.country, channel, dupTs, dupTs].join('\t');
+      const dupTail = [tsvText(phone), tsvText(location.city), tsvText(location.region), location.country, channel, dupTs, dupTs].join('\t');
       this.write('customers', [dupId, tsvText(email), tsvText(first), tsvText(last), dupTail].join('\t'));
       this.dirtyCounts.duplicateCustomers++;
     }
@@ -303,6 +327,7 @@ export class ShopSimulator {
     const lines = BASKET.draw(rng) + 1;
     const chosen: number[] = [];
     let items = 0;
+    let grams = 0;
     for (let i = 0; i < lines; i++) {
       let p = this.s.popularity.draw(rng);
       // The same product twice in one basket is one line with a bigger quantity: redraw a few times.
@@ -320,17 +345,20 @@ export class ShopSimulator {
       }
       const line = quantity * unit - discount;
       items += line;
+      grams += Math.abs(quantity) * product.weightGrams;
       this.write('order_items', this.next.order_items++ + '\t' + orderId + '\t' + product.id + '\t' + quantity + '\t' + formatCents(unit) + '\t' + formatCents(discount) + '\t' + formatCents(line) + '\t' + ts + '\t' + ts);
     }
     const coupon = items > 0 && rng.chance(promo ? 0.15 : 0.06) ? Math.min(this.money(items * 0.1), this.couponCap) : 0;
-    const shipping = items >= this.freeShippingFrom ? 0 : this.shippingFee;
+    const zone = shippingZone(this.s.locale, location.country);
+    const fee = this.fees[zone];
+    const shipping = zone === 'domestic' && items >= this.freeShippingFrom ? 0 : fee.base + fee.perKg * Math.max(0, Math.ceil(grams / 1000) - 1);
     const total = items - coupon + shipping;
     const method = METHODS[METHOD[this.s.locale].draw(rng)];
 
     this.history(orderId, 'placed', at);
-    const last = this.advance(orderId, 'placed', at, total, method, 0);
+    const last = this.advance(orderId, 'placed', at, total, method, 0, zone);
     const { pools } = this.s;
-    this.write('orders', [orderId, customerId, last.status, ts, pools.currency, tsvText(location.city), tsvText(location.region), pools.country,
+    this.write('orders', [orderId, customerId, last.status, ts, pools.currency, tsvText(location.city), tsvText(location.region), location.country, zone,
       formatCents(items), formatCents(coupon), formatCents(shipping), formatCents(total), ts, formatTimestamp(last.at)].join('\t'));
     this.ordersPlaced++;
   }
@@ -340,7 +368,7 @@ export class ShopSimulator {
    * and payment rows. Events that would fall before `notBefore` (append: the start of the new window) happen
    * at its start instead, so updated_at always moves past what the source already holds.
    */
-  advance(orderId: number, status: OrderStatus, at: number, totalCents: number, method: string, notBefore: number): { status: OrderStatus; at: number } {
+  advance(orderId: number, status: OrderStatus, at: number, totalCents: number, method: string, notBefore: number, zone: ShippingZone): { status: OrderStatus; at: number } {
     const rng = this.rng;
     for (;;) {
       let nextStatus: OrderStatus;
@@ -355,7 +383,9 @@ export class ShopSimulator {
           else { nextStatus = 'shipped'; next = at + rng.between(4 * HOUR, 48 * HOUR); }
           break;
         case 'shipped':
-          nextStatus = 'delivered'; next = at + rng.between(DAY, 5 * DAY);
+          nextStatus = 'delivered';
+          next = at + rng.between(CARRIER_DAYS[zone].min * DAY, CARRIER_DAYS[zone].max * DAY);
+          if (rng.chance(LATE_DELIVERY.share)) next += rng.between(LATE_DELIVERY.minDays * DAY, LATE_DELIVERY.maxDays * DAY);
           break;
         case 'delivered':
           if (!rng.chance(0.04)) return { status, at };
@@ -390,7 +420,7 @@ export class ShopSimulator {
     for (const id of [...chosen].sort((a, b) => a - b)) {
       const to = this.s.pools.locations[this.s.pools.locationChoice.draw(rng)];
       const at = from + rng.int(days * DAY);
-      this.write('customer_updates', id + '\t' + tsvText(to.city) + '\t' + tsvText(to.region) + '\t' + formatTimestamp(at));
+      this.write('customer_updates', id + '\t' + tsvText(to.city) + '\t' + tsvText(to.region) + '\t' + to.country + '\t' + formatTimestamp(at));
     }
     return moving;
   }

@@ -39,6 +39,15 @@ export async function listMartExportTables(wh: Warehouse, schema = MART_SCHEMA):
   return out;
 }
 
+/** The first column, quoted, when it is a whole number with no NULL and no repeat (then it orders the rows totally). */
+async function uniqueWholeNumberKey(wh: Warehouse, from: string, t: MartExportTable, pageRows: number): Promise<string | null> {
+  const first = t.columns[0];
+  if (!first || !['bigint', 'integer', 'smallint'].includes(first.type) || t.rows <= pageRows) return null;
+  const key = quotePgIdent(first.name, 'mart column');
+  const [r] = await wh.query<{ n: string | number; keys: string | number }>(`SELECT COUNT(*) AS n, COUNT(DISTINCT ${key}) AS keys FROM ${from}`);
+  return Number(r.keys) === Number(r.n) ? key : null;
+}
+
 const p2 = (n: number) => String(n).padStart(2, '0');
 
 /** One CSV field: RFC 4180 quoting; NULL as empty; dates as YYYY-MM-DD, timestamps as ISO 8601 UTC. */
@@ -57,9 +66,11 @@ export function exportCsvField(v: unknown): string {
 
 /**
  * Writes every mart table to `<outDir>/<table>.csv` (header line, UTF-8). Returns the files and row counts.
- * Pages are ordered by every column so the export is the same on every run.
+ * Pages are ordered by every column so the export is the same on every run. A table whose first column is a
+ * unique whole number (mart.orders' order_id) is paged by that key instead (WHERE key > last): OFFSET makes
+ * every page sort the rows before it again, which at a million orders is minutes, not seconds.
  */
-export async function exportMartTables(wh: Warehouse, outDir: string, schema = MART_SCHEMA): Promise<{ table: string; file: string; rows: number }[]> {
+export async function exportMartTables(wh: Warehouse, outDir: string, schema = MART_SCHEMA, pageRows = PAGE_ROWS): Promise<{ table: string; file: string; rows: number }[]> {
   const tables = await listMartExportTables(wh, schema);
   if (tables.length === 0) {
     throw new OrderHeError(`The warehouse (${wh.where}) has no tables in schema ${schema}, so there is nothing to export.`, 'npm run pipeline -- --from mart');
@@ -77,12 +88,17 @@ export async function exportMartTables(wh: Warehouse, outDir: string, schema = M
       await write(t.columns.map((c) => exportCsvField(c.name)).join(',') + '\n');
       const from = `${quotePgIdent(schema, 'mart schema')}.${quotePgIdent(t.table, 'mart table')}`;
       const order = t.columns.map((_, i) => i + 1).join(', ');
+      const key = await uniqueWholeNumberKey(wh, from, t, pageRows);
       let rows = 0;
+      let last: unknown = null;
       for (;;) {
-        const page = await wh.query(`SELECT * FROM ${from} ORDER BY ${order} LIMIT ${PAGE_ROWS} OFFSET ${rows}`);
+        const page = key
+          ? await wh.query(`SELECT * FROM ${from}${last === null ? '' : ` WHERE ${key} > $1`} ORDER BY ${key} LIMIT ${pageRows}`, last === null ? [] : [last])
+          : await wh.query(`SELECT * FROM ${from} ORDER BY ${order} LIMIT ${pageRows} OFFSET ${rows}`);
         for (const r of page) await write(t.columns.map((c) => exportCsvField(r[c.name])).join(',') + '\n');
         rows += page.length;
-        if (page.length < PAGE_ROWS) break;
+        if (page.length < pageRows) break;
+        last = page[page.length - 1][t.columns[0].name];
       }
       out.end();
       await once(out, 'finish');

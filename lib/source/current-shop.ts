@@ -8,7 +8,7 @@ import { quoteMysqlIdent } from '../core/identifiers';
 import { SOURCE_TABLES, TABLES } from '../core/tables';
 import type { ShopTable } from '../generate/files';
 import type { CurrentShop, SourceState } from '../generate/generate-shop';
-import type { Location, Product } from '../generate/catalog';
+import type { Location, Product, ShippingZone } from '../generate/catalog';
 import type { OrderStatus } from '../generate/simulator';
 
 /** DECIMAL text to integer cents, exactly ("12.3" -> 1230, "-0.05" -> -5). */
@@ -45,10 +45,11 @@ export async function readSourceState(ctx: PipelineContext): Promise<SourceState
     if (rows[0].latest) clock = Math.max(clock, parseSourceTimestamp(rows[0].latest));
   }
   if (maxIds.orders === 0 || maxIds.products === 0) throw noShop();
-  const [country] = (await pool.query('SELECT country FROM customers ORDER BY customer_id LIMIT 1')) as unknown as [{ country: string }[]];
+  // The currency names the shop (customers live in many countries; every order is in the shop's currency).
+  const [currency] = (await pool.query('SELECT currency FROM orders ORDER BY order_id LIMIT 1')) as unknown as [{ currency: string }[]];
   return {
     lineageId: lineage[0].lineage_id, seed: Number(lineage[0].seed), orders: Number(lineage[0].orders),
-    locale: country[0]?.country === 'KR' ? 'ko' : 'en', maxIds, clock,
+    locale: currency[0]?.currency === 'KRW' ? 'ko' : 'en', maxIds, clock,
   };
 }
 
@@ -61,27 +62,27 @@ export async function currentShopInSource(ctx: PipelineContext): Promise<Current
   return {
     state,
     async products(): Promise<Product[]> {
-      const [rows] = (await pool.query('SELECT product_id, sku, name, category, brand, price, cost, is_active, created_at FROM products ORDER BY product_id')) as unknown as [Record<string, string | number>[]];
+      const [rows] = (await pool.query('SELECT product_id, sku, name, category, brand, weight_grams, price, cost, is_active, created_at FROM products ORDER BY product_id')) as unknown as [Record<string, string | number>[]];
       return rows.map((p) => ({
-        id: Number(p.product_id), sku: String(p.sku), name: String(p.name), category: String(p.category), brand: String(p.brand),
+        id: Number(p.product_id), sku: String(p.sku), name: String(p.name), category: String(p.category), brand: String(p.brand), weightGrams: Number(p.weight_grams),
         priceCents: parseCents(String(p.price)), costCents: parseCents(String(p.cost)), active: Number(p.is_active) === 1,
         createdAt: parseSourceTimestamp(String(p.created_at)),
       }));
     },
     async openOrders(sinceUtcMs) {
       const [rows] = (await pool.query(
-        `SELECT o.order_id, o.status, o.updated_at, o.total_amount,
+        `SELECT o.order_id, o.status, o.updated_at, o.total_amount, o.shipping_zone,
                 (SELECT p.method FROM payments p WHERE p.order_id = o.order_id ORDER BY p.payment_id LIMIT 1) AS method
            FROM orders o
           WHERE o.ordered_at >= ? AND o.status IN ('placed', 'paid', 'shipped', 'delivered')
           ORDER BY o.order_id`,
         [sqlTime(sinceUtcMs)],
-      )) as unknown as [{ order_id: string | number; status: OrderStatus; updated_at: string; total_amount: string; method: string | null }[]];
-      return rows.map((o) => ({ orderId: Number(o.order_id), status: o.status, updatedAt: parseSourceTimestamp(o.updated_at), totalCents: parseCents(o.total_amount), method: o.method }));
+      )) as unknown as [{ order_id: string | number; status: OrderStatus; updated_at: string; total_amount: string; shipping_zone: ShippingZone; method: string | null }[]];
+      return rows.map((o) => ({ orderId: Number(o.order_id), status: o.status, updatedAt: parseSourceTimestamp(o.updated_at), totalCents: parseCents(o.total_amount), zone: o.shipping_zone, method: o.method }));
     },
     async customerLocations(ids) {
-      const [rows] = (await pool.query('SELECT customer_id, city, region FROM customers WHERE customer_id IN (?)', [ids])) as unknown as [{ customer_id: number; city: string | null; region: string }[]];
-      return new Map<number, Location>(rows.map((r) => [Number(r.customer_id), { city: r.city as string, region: r.region }]));
+      const [rows] = (await pool.query('SELECT customer_id, city, region, country FROM customers WHERE customer_id IN (?)', [ids])) as unknown as [{ customer_id: number; city: string | null; region: string; country: string }[]];
+      return new Map<number, Location>(rows.map((r) => [Number(r.customer_id), { city: r.city as string, region: r.region, country: r.country }]));
     },
   };
 }

@@ -1,4 +1,4 @@
--- mart.daily_sales: sales per UTC day (grain: one row per day from the first to the last order day).
+-- mart.daily_sales: sales per local day of the shop (grain: one row per day from the first to the last order day).
 -- Columns: order_date, day_name, is_weekend, orders (all placed), sales_orders (not cancelled or
 --   refunded), cancelled_orders (cancelled or refunded), revenue (sum of revenue_amount), average_order_value
 --   (revenue / sales_orders), items_sold, customers (distinct buyers), revenue_7d_avg (moving average over the

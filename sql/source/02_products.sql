@@ -5,6 +5,7 @@ CREATE TABLE IF NOT EXISTS products (
   name         VARCHAR(200)   NOT NULL,
   category     VARCHAR(50)    NOT NULL,
   brand        VARCHAR(100)   NOT NULL,
+  weight_grams INT            NOT NULL,   -- one unit's shipping weight
   price        DECIMAL(10,2)  NOT NULL,
   cost         DECIMAL(10,2)  NOT NULL,
   is_active    TINYINT(1)     NOT NULL DEFAULT 1,

@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS orders (
   ship_city        VARCHAR(100)    NULL,
   ship_region      VARCHAR(100)    NOT NULL,
   ship_country     CHAR(2)         NOT NULL,
+  shipping_zone    VARCHAR(20)     NOT NULL,   -- domestic | near | international | far
   items_amount     DECIMAL(12,2)   NOT NULL,
   discount_amount  DECIMAL(12,2)   NOT NULL,
   shipping_amount  DECIMAL(10,2)   NOT NULL,

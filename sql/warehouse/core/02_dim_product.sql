@@ -6,6 +6,7 @@ CREATE TABLE IF NOT EXISTS core.dim_product (
   name         VARCHAR(800)   NOT NULL,
   category     VARCHAR(200)   NOT NULL,
   brand        VARCHAR(400)   NOT NULL,
+  weight_grams INTEGER        NOT NULL,   -- one unit's shipping weight
   price        NUMERIC(10,2)  NOT NULL,
   cost         NUMERIC(10,2)  NOT NULL,
   unit_margin  NUMERIC(10,2)  NOT NULL,   -- price - cost

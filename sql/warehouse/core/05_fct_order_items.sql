@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS core.fct_order_items (
   order_item_id    BIGINT         NOT NULL,
   order_id         BIGINT         NOT NULL,
   product_id       BIGINT         NOT NULL,
-  order_date       DATE,                     -- the order's UTC day; NULL only if the order is missing: the relationships test (05_fct_order_items.yml) fails then
+  order_date       DATE,                     -- the order's local day (core.fct_orders.order_date); NULL only if the order is missing: the relationships test (05_fct_order_items.yml) fails then
   quantity         INTEGER        NOT NULL,
   unit_price       NUMERIC(10,2)  NOT NULL,
   discount_amount  NUMERIC(10,2)  NOT NULL,

@@ -8,6 +8,7 @@ CREATE TABLE IF NOT EXISTS staging.orders (
   ship_city        VARCHAR(400),
   ship_region      VARCHAR(400)   NOT NULL,
   ship_country     CHAR(2)        NOT NULL,
+  shipping_zone    VARCHAR(20)    NOT NULL,
   items_amount     NUMERIC(12,2)  NOT NULL,
   discount_amount  NUMERIC(12,2)  NOT NULL,
   shipping_amount  NUMERIC(10,2)  NOT NULL,

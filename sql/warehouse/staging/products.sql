@@ -5,6 +5,7 @@ CREATE TABLE IF NOT EXISTS staging.products (
   name         VARCHAR(800)   NOT NULL,
   category     VARCHAR(200)   NOT NULL,
   brand        VARCHAR(400)   NOT NULL,
+  weight_grams INTEGER        NOT NULL,
   price        NUMERIC(10,2)  NOT NULL,
   cost         NUMERIC(10,2)  NOT NULL,
   is_active    SMALLINT       NOT NULL,

@@ -8,8 +8,8 @@ USING staging.products s
 WHERE core.dim_product.product_id = s.product_id;
 
 INSERT INTO core.dim_product (
-  product_id, sku, name, category, brand, price, cost, unit_margin, is_active, created_at, updated_at
+  product_id, sku, name, category, brand, weight_grams, price, cost, unit_margin, is_active, created_at, updated_at
 )
-SELECT p.product_id, TRIM(p.sku), TRIM(p.name), TRIM(p.category), TRIM(p.brand), p.price, p.cost,
+SELECT p.product_id, TRIM(p.sku), TRIM(p.name), TRIM(p.category), TRIM(p.brand), p.weight_grams, p.price, p.cost,
        p.price - p.cost, p.is_active = 1, p.created_at, p.updated_at
 FROM staging.products p;
