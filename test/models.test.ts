@@ -183,7 +183,7 @@ describe('a warehouse taken through a sequence of loads, each test starting wher
     assert.deepEqual([...order].sort(), [...MART_TABLES].sort());
     assert.ok(order.indexOf('daily_sales') < order.indexOf('monthly_sales'));
     assert.ok(order.indexOf('customer_rfm') < order.indexOf('rfm_segments'));
-  assert.ok(order.indexOf('orders') < order.indexOf('delivery_performance'));
+    assert.ok(order.indexOf('orders') < order.indexOf('delivery_performance'));
     const counts = await martCounts();
     for (const t of MART_TABLES) assert.ok(counts[t] > 0, `mart.${t} has rows`);
     assert.equal(result.rows, Object.values(counts).reduce((a, b) => a + b, 0));
