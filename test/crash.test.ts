@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { runCli, startCli, testEnv, type TestEnv } from './helpers';
+import { runCli, sourceQuery, startCli, testEnv, warehouseQuery, type TestEnv } from './helpers';
 import { createPrivateMariadb, createPrivatePostgres, type PrivateServer } from './private-servers';
 
 const ORDERS = 20_000;
@@ -36,32 +36,11 @@ after(async () => {
   await Promise.allSettled([mariadb?.remove(), postgres?.remove()]);
 });
 
-async function sourceQuery<T>(sql: string): Promise<T[]> {
-  const c = t.config.source;
-  const conn = await mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password, database: c.database });
-  try {
-    return (await conn.query(sql))[0] as T[];
-  } finally {
-    await conn.end();
-  }
-}
-
-async function warehouseQuery<T>(sql: string): Promise<T[]> {
-  const w = t.config.warehouse;
-  const client = new pg.Client({ host: w.host, port: w.port, user: w.user, password: w.password, database: w.database });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
-
 /** Source and core agree exactly, with every key once. */
 async function assertConverged(expectedOrders: number) {
-  const [src] = await sourceQuery<{ orders: number; items: number }>('SELECT (SELECT COUNT(*) FROM orders) AS orders, (SELECT COUNT(*) FROM order_items) AS items');
+  const [src] = await sourceQuery<{ orders: number; items: number }>(t, 'SELECT (SELECT COUNT(*) FROM orders) AS orders, (SELECT COUNT(*) FROM order_items) AS items');
   assert.equal(Number(src.orders), expectedOrders, 'the source holds the whole shop');
-  const [core] = await warehouseQuery<{ orders: string; distinct_orders: string; items: string; distinct_items: string }>(
+  const [core] = await warehouseQuery<{ orders: string; distinct_orders: string; items: string; distinct_items: string }>(t, 
     `SELECT (SELECT COUNT(*) FROM core.fct_orders) AS orders, (SELECT COUNT(DISTINCT order_id) FROM core.fct_orders) AS distinct_orders,
             (SELECT COUNT(*) FROM core.fct_order_items) AS items, (SELECT COUNT(DISTINCT order_item_id) FROM core.fct_order_items) AS distinct_items`);
   assert.deepEqual(

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { ROOT, assertPlainFailure, runCli, startCli, testEnv, type TestEnv } from './helpers';
+import { ROOT, assertPlainFailure, runCli, sourceQuery, startCli, testEnv, warehouseQuery, type TestEnv } from './helpers';
 import { startEmbeddedLakeServer } from '../lib/lake/connection';
 import { buildMart } from '../lib/mart/build';
 
@@ -20,26 +20,8 @@ after(() => t.cleanup());
 const ORDERS = '30000';
 
 async function sourceCounts(env: TestEnv) {
-  const c = env.config.source;
-  const conn = await mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password, database: c.database });
-  try {
-    const [rows] = await conn.query('SELECT (SELECT COUNT(*) FROM orders) AS orders, (SELECT COUNT(*) FROM order_items) AS items');
-    const r = (rows as { orders: number; items: number }[])[0];
-    return { orders: Number(r.orders), items: Number(r.items) };
-  } finally {
-    await conn.end();
-  }
-}
-
-async function warehouseQuery<T>(env: TestEnv, sql: string): Promise<T[]> {
-  const w = env.config.warehouse;
-  const client = new pg.Client({ host: w.host, port: w.port, user: w.user, password: w.password, database: w.database });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows as T[];
-  } finally {
-    await client.end();
-  }
+  const [r] = await sourceQuery<{ orders: number; items: number }>(env, 'SELECT (SELECT COUNT(*) FROM orders) AS orders, (SELECT COUNT(*) FROM order_items) AS items');
+  return { orders: Number(r.orders), items: Number(r.items) };
 }
 
 async function warehouseCounts(env: TestEnv) {

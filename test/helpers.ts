@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
 import { loadConfig, type OrderHeConfig } from '../lib/core/config';
 import { type PipelineContext } from '../lib/core/context';
 import { openPipeline } from '../lib/pipeline';
@@ -97,4 +99,27 @@ export function assertPlainFailure(r: CliResult, pattern: RegExp) {
   assert.match(r.err, pattern);
   assert.doesNotMatch(r.all, /\n\s+at .+:\d+:\d+/, 'no stack trace');
   assert.ok(r.err.trim().split('\n').length <= 3, `short message, got:\n${r.err}`);
+}
+
+/** One query on the suite's MySQL source database, on a connection of its own (closed after). */
+export async function sourceQuery<T>(env: TestEnv, sql: string): Promise<T[]> {
+  const c = env.config.source;
+  const conn = await mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password, database: c.database });
+  try {
+    return (await conn.query(sql))[0] as T[];
+  } finally {
+    await conn.end();
+  }
+}
+
+/** One query on the suite's warehouse database, on a client of its own (closed after). */
+export async function warehouseQuery<T>(env: TestEnv, sql: string): Promise<T[]> {
+  const w = env.config.warehouse;
+  const client = new pg.Client({ host: w.host, port: w.port, user: w.user, password: w.password, database: w.database });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows as T[];
+  } finally {
+    await client.end();
+  }
 }
