@@ -90,3 +90,24 @@ test('the CLI, bench and notebook runner live outside the package notebooks impo
   const inLib = libFiles().filter((f) => /bench|runner\.ts$|reset|cli/.test(path.relative(LIB, f)) && !f.endsWith(path.join('core', 'runner.ts')));
   assert.deepEqual(inLib.map((f) => path.relative(ROOT, f)), []);
 });
+
+test('the public face (lib/index.ts) names every export a notebook imports, and stays small', () => {
+  const face = fs.readFileSync(path.join(LIB, 'index.ts'), 'utf8');
+  const exported = new Set([...face.matchAll(/export\s*\{([^}]*)\}/g)].flatMap((m) => m[1].split(',')).map((n) => n.replace(/^\s*type\s+/, '').trim()).filter(Boolean));
+  for (const m of face.matchAll(/export (?:async )?function (\w+)/g)) exported.add(m[1]);
+  const missing: string[] = [];
+  for (const nb of fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb'))) {
+    const cells = (JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', nb), 'utf8')) as { cells: { cell_type: string; source: string[] | string }[] }).cells;
+    for (const cell of cells.filter((c) => c.cell_type === 'code')) {
+      for (const m of [cell.source].flat().join('').matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@orderhe\/lib'/g)) {
+        for (const raw of m[1].split(',')) {
+          const name = raw.replace(/^\s*type\s+/, '').split(/\s+as\s+/)[0].trim();
+          if (name && !exported.has(name)) missing.push(`${nb}: ${name}`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(missing, [], 'names notebooks import that lib/index.ts does not export');
+  // The face lists what notebooks call, not every module's every export (the old index re-exported 187 names).
+  assert.ok(exported.size < 187, `lib/index.ts exports ${exported.size} names`);
+});
