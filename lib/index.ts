@@ -63,6 +63,7 @@ export {
   assertMartBuilt, bindWatermark, chartQuery, checkAnswer, checkBestWeekday, checkCategoryChart,
   checkCategoryRevenue, checkCsvColumnTotal, checkCurrentRuns, checkManifestProblems, checkMarginChart,
   checkNeverOrdered, checkpoint, checkRedshiftCopy, checkRepointOrders, checkRevenueRule, checkSegmentChart,
+  checkSlowestDestination,
   checkStatusMatchesHistory, checkTouchedOrders, checkWatermarkPredicate, checkWeeklySales, chromiumPath,
   type CsvColumnTotal, driveDashboard, ensureShop, hint, type ManifestProblems, queryFrame, queryRows,
   type RunSummary, showChart, showMartTables, showPng, showTable, toFrame, WORKSHOP_SHOP,

@@ -157,6 +157,11 @@ test('08.1 the weekday averages: ordered by name, summed or only the best fails;
   await expectVerdicts('08.1', each(A.ex08_1.wrong, (sql) => ex.checkBestWeekday(db, sql)), each(A.ex08_1.right, (sql) => ex.checkBestWeekday(db, sql)));
 });
 
+test('08.3 the slowest destination: undelivered as zero days, the fastest or every country fails; sum over count passes', async () => {
+  const db = await ctx.warehouse();
+  await expectVerdicts('08.3', each(A.ex08_3.wrong, (sql) => ex.checkSlowestDestination(db, sql)), each(A.ex08_3.right, (sql) => ex.checkSlowestDestination(db, sql)));
+});
+
 test('08.2 the segment spec: counts or the five biggest segments fail; a horizontal spec passes', async () => {
   const db = await ctx.warehouse();
   const segments = await db.query('SELECT rfm_segment, customers, customer_share FROM mart.rfm_segments');
@@ -164,7 +169,7 @@ test('08.2 the segment spec: counts or the five biggest segments fail; a horizon
 });
 
 test('every exercise has stepped hints: a nudge first, the answer last, and hint() walks them in order', () => {
-  assert.equal(ex.exerciseIds().length, 16);
+  assert.equal(ex.exerciseIds().length, 17);
   ex.resetHints();
   const lines: string[] = [];
   const log = console.log;

@@ -203,3 +203,12 @@ export const ex08_2 = {
   },
   right: { 'horizontal, a percent format with decimals': (rows: Row[]) => ({ data: { values: rows }, mark: { type: 'bar' }, encoding: { y: { field: 'rfm_segment', type: 'nominal', sort: '-x' }, x: { field: 'customer_share', type: 'quantitative', axis: { format: '.1%' } } } }) },
 };
+
+export const ex08_3 = {
+  wrong: {
+    'undelivered orders counted as 0 days': 'SELECT country, AVG(COALESCE(delivery_days, 0)) AS avg_days FROM mart.orders GROUP BY country ORDER BY avg_days DESC LIMIT 1',
+    'the fastest, not the slowest': 'SELECT country, AVG(delivery_days) AS avg_days FROM mart.orders WHERE delivery_days IS NOT NULL GROUP BY country ORDER BY avg_days LIMIT 1',
+    'every country, not the slowest one': 'SELECT country, AVG(delivery_days) AS avg_days FROM mart.orders WHERE delivery_days IS NOT NULL GROUP BY country ORDER BY avg_days DESC',
+  },
+  right: { 'sum over count, ordered by position': 'SELECT country, CAST(SUM(delivery_days) AS NUMERIC(12,2)) / COUNT(delivery_days) AS avg_days FROM mart.orders GROUP BY 1 ORDER BY 2 DESC LIMIT 1' },
+};

@@ -51,6 +51,14 @@ export async function checkWatermarkPredicate(pool: mysql.Pool, from: Watermark,
   try {
     await conn.beginTransaction();
     const q = async (sql: string, params: unknown[] = []) => (await conn.query(sql, params))[0] as Record<string, unknown>[];
+    // The planted rows need an order above the watermark's key: when the lake's watermark is the shop's last order,
+    // test the predicate against a watermark in the middle of the shop instead (the predicate is the same for any).
+    const [higher] = await q('SELECT COUNT(*) AS n FROM orders WHERE order_id > ?', [from.key]);
+    if (Number(higher.n) === 0) {
+      const [mid] = await q(`SELECT order_id, DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s.%f') AS t FROM orders
+                              ORDER BY order_id LIMIT 1 OFFSET ?`, [Math.floor(Number((await q('SELECT COUNT(*) AS n FROM orders'))[0].n) / 2)]);
+      if (mid) from = { updatedAt: String(mid.t).slice(0, 23), key: String(mid.order_id) };
+    }
     // The nearest orders on either side of the watermark's key, both moved onto its millisecond.
     const [after] = await q('SELECT MIN(order_id) AS id FROM orders WHERE order_id > ?', [from.key]);
     const [before] = await q('SELECT MAX(order_id) AS id FROM orders WHERE order_id < ?', [from.key]);

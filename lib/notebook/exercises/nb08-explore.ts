@@ -52,3 +52,46 @@ export async function checkSegmentChart(db: Warehouse, spec: unknown): Promise<E
   const diffs = compareBars(spec, { category: 'rfm_segment', measure: 'customer_share', bars: new Map(counts.map((r) => [r.rfm_segment, Number(r.n) / all])), format: 'percent', tolerance: 0.0006 });
   return resultOf(SEGMENT_CHART, diffs.length ? 'the spec does not draw the share per segment' : `${counts.length} bars, shares of ${all} customers`, diffs);
 }
+
+export const SLOWEST_DESTINATION = defineExercise('08.3', {
+  title: 'The slowest destination',
+  hints: [
+    'Only delivered orders have a delivery time: an order still on its way has none, and it is not a zero.',
+    'Per country, the average of delivery_days over the orders that have one, biggest first, and only the first row.',
+    'SELECT country, AVG(delivery_days) AS avg_days FROM mart.orders WHERE delivery_days IS NOT NULL GROUP BY country ORDER BY avg_days DESC LIMIT 1',
+  ],
+});
+
+/**
+ * The truth without GROUP BY: every delivered order's days, averaged per country in TypeScript. The answer must be
+ * one row naming the slowest country with its average (to a cent of a day).
+ */
+export async function checkSlowestDestination(db: Warehouse, sql: string | undefined): Promise<ExerciseResult> {
+  if (!sql?.trim() || /'TODO'/.test(sql)) return resultOf(SLOWEST_DESTINATION, 'no query yet', ['slowestSql still holds the TODO']);
+  const byCountry = new Map<string, number[]>();
+  for (const o of await db.query<{ country: string; delivery_days: string | number }>('SELECT country, delivery_days FROM mart.orders WHERE delivery_days IS NOT NULL')) {
+    byCountry.set(o.country, [...(byCountry.get(o.country) ?? []), Number(o.delivery_days)]);
+  }
+  const ranked = [...byCountry].map(([country, d]) => ({ country, avg_days: d.reduce((s, x) => s + x, 0) / d.length })).sort((a, b) => b.avg_days - a.avg_days);
+  const truth = ranked[0];
+  // Planted, then rolled back: orders to the slowest country still on their way (no delivery_days), enough that
+  // counting them as 0 days would make another country the slowest. The truth above ignores them, as it should.
+  const [n, days] = [byCountry.get(truth.country)!.length, byCountry.get(truth.country)!.reduce((a, b) => a + b, 0)];
+  const planted = ranked.length > 1 ? Math.max(1, Math.ceil(days / Math.max(ranked[1].avg_days, 0.5) - n) + 1) : 1;
+  const rolledBack = new Error('rolled back');
+  let got: { value?: Record<string, unknown>[]; error?: string } = { error: 'the query did not run' };
+  await db.transaction(async (tx) => {
+    await tx.query(`INSERT INTO mart.orders (order_id, country, status)
+                    SELECT -order_id, $1, 'shipped' FROM core.fct_orders ORDER BY order_id LIMIT ${planted}`, [truth.country]);
+    got = await attempt('your query', () => tx.query(sql));
+    throw rolledBack;
+  }).catch((err) => { if (err !== rolledBack) throw err; });
+  if (got.error) return resultOf(SLOWEST_DESTINATION, 'the query did not run', [got.error]);
+  const rows = got.value!;
+  const diffs: string[] = [];
+  if (rows.length !== 1) diffs.push(`${rows.length} rows: the question asks for one country, the slowest`);
+  const answer = rows[0] ?? {};
+  if (answer.country !== truth.country) diffs.push(`country: expected ${truth.country} (${truth.avg_days.toFixed(2)} days), got ${String(answer.country)}`);
+  else if (!(Math.abs(Number(answer.avg_days) - truth.avg_days) < 0.01)) diffs.push(`avg_days: expected ${truth.avg_days.toFixed(2)}, got ${String(answer.avg_days)}`);
+  return resultOf(SLOWEST_DESTINATION, `${rows.length} row(s), ${String(answer.country ?? '?')} at ${Number(answer.avg_days ?? NaN).toFixed(2)} days; the orders say ${truth.country} at ${truth.avg_days.toFixed(2)}`, diffs);
+}
