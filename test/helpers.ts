@@ -112,6 +112,12 @@ export async function sourceQuery<T>(env: TestEnv, sql: string): Promise<T[]> {
   }
 }
 
+/** How many orders the suite's MySQL source holds. */
+export async function sourceOrderCount(env: TestEnv): Promise<number> {
+  const [r] = await sourceQuery<{ n: number | string }>(env, 'SELECT COUNT(*) AS n FROM orders');
+  return Number(r.n);
+}
+
 /** One query on the suite's warehouse database, on a client of its own (closed after). */
 export async function warehouseQuery<T>(env: TestEnv, sql: string): Promise<T[]> {
   const w = env.config.warehouse;

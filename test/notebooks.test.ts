@@ -4,9 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import mysql from 'mysql2/promise';
 import { chromium } from 'playwright-core';
-import { testEnv, ROOT, runCli } from './helpers';
+import { testEnv, ROOT, runCli, sourceOrderCount } from './helpers';
 import { countChartOutputs } from '../tools/notebooks/runner';
 
 const env = testEnv('notebooks');
@@ -26,16 +25,7 @@ interface Output { output_type: string; name?: string; text?: string | string[];
 
 const outDir = path.join(env.dataDir, 'out', 'notebooks');
 
-async function learnerOrders(): Promise<number> {
-  const s = env.config.source;
-  const conn = await mysql.createConnection({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database });
-  try {
-    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM orders');
-    return Number((rows as { n: number }[])[0].n);
-  } finally {
-    await conn.end();
-  }
-}
+const learnerOrders = () => sourceOrderCount(env);
 
 test("after npm run pipeline -- --orders 3000, npm run notebooks -- 00_quickstart keeps the learner's 3,000 orders, and its HTML copy shows the chart in Chromium", async () => {
   const pipeline = runCli(env, 'pipeline.ts', ['--orders', '3000', '--until', 'source']);

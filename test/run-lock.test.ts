@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import mysql from 'mysql2/promise';
-import { assertPlainFailure, runCli, startCli, testEnv } from './helpers';
+import { assertPlainFailure, runCli, startCli, testEnv, sourceOrderCount } from './helpers';
 
 const t = testEnv('runlock');
 const otherDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-runlock-other-'));
@@ -18,16 +17,7 @@ after(async () => {
   fs.rmSync(otherDataDir, { recursive: true, force: true });
 });
 
-async function sourceOrders(): Promise<number> {
-  const c = t.config.source;
-  const conn = await mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password, database: c.database });
-  try {
-    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM orders');
-    return Number((rows as { n: number }[])[0].n);
-  } finally {
-    await conn.end();
-  }
-}
+const sourceOrders = () => sourceOrderCount(t);
 
 test('a second pipeline with another data folder on the same databases is refused naming the first (pid, host, start time), and the first finishes', { timeout: 600_000 }, async () => {
   const first = startCli(t, 'pipeline.ts', ['--orders', '20000', '--seed', '3']);
