@@ -60,6 +60,11 @@ export interface WarehouseCapabilities {
    * socket that process listens on, gone when it exits.
    */
   readonly runLock: 'advisory lock' | 'session row' | 'in process';
+  /**
+   * How many sessions may work at once: a server behind a pool of connections (PostgreSQL, Redshift) builds
+   * independent mart tables side by side; PGlite is one connection, so there everything runs one after another.
+   */
+  readonly concurrentSessions: number;
 }
 
 /** One lake run for a warehouse that reads S3 itself: the run's manifest, and where its rows go. */

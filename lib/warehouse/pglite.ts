@@ -32,6 +32,7 @@ export const PGLITE_CAPABILITIES: WarehouseCapabilities = {
   createsDatabase: false,
   comments: true,
   runLock: 'in process',
+  concurrentSessions: 1,
 };
 
 /** Size of one COPY blob: big enough that per-statement cost vanishes, small enough to stay far from the memory limit. */

@@ -25,6 +25,8 @@ export const POSTGRES_CAPABILITIES: WarehouseCapabilities = {
   createsDatabase: true,
   comments: true,
   runLock: 'advisory lock',
+  // Two mart tables built side by side use both of a small server's cores (measured: see lib/mart/build.ts).
+  concurrentSessions: 2,
 };
 
 const TLS = { tls: false };

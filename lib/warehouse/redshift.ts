@@ -30,6 +30,7 @@ export const REDSHIFT_CAPABILITIES: WarehouseCapabilities = {
   createsDatabase: false,
   comments: true,
   runLock: 'session row',
+  concurrentSessions: 2,
 };
 
 export interface RedshiftCopyInput {
