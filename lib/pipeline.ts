@@ -12,6 +12,7 @@ import { generateShopFiles, type GenerateSettings } from './generate/generate-sh
 import { currentShopInSource } from './source/current-shop';
 import { loadShopIntoSource } from './source/load';
 import { extractSourceIntoLake } from './lake/extract';
+import { LakeRunFeed } from './lake/feed';
 import { loadLakeIntoStaging } from './warehouse/staging-load';
 import { buildCore } from './warehouse/core-merge';
 import { buildMart } from './mart/build';
@@ -33,9 +34,12 @@ export async function generateShop(ctx: PipelineContext, options: RunOptions, se
   return generateShopFiles(ctx, options, { ...settings, currentShop: options.append ? await currentShopInSource(ctx) : undefined });
 }
 
-/** The warehouse step is two moves: COPY the new lake runs into staging, then merge staging into core. */
-export async function loadWarehouse(ctx: PipelineContext): Promise<StepResult> {
-  const staged = await loadLakeIntoStaging(ctx);
+/**
+ * The warehouse step is two moves: COPY the new lake runs into staging, then merge staging into core. With a `feed`
+ * (the extract running at the same time) the COPY begins as the extract's first run lands.
+ */
+export async function loadWarehouse(ctx: PipelineContext, feed?: LakeRunFeed): Promise<StepResult> {
+  const staged = await loadLakeIntoStaging(ctx, feed);
   const core = await buildCore(ctx);
   return { rows: staged.rows, detail: { staging: staged.detail, core: core.detail } };
 }
@@ -44,13 +48,39 @@ export const STEPS: Record<StepName, Step> = {
   generate: generateShop,
   source: loadShopIntoSource,
   lake: extractSourceIntoLake,
-  warehouse: loadWarehouse,
+  warehouse: (ctx) => loadWarehouse(ctx),
   mart: buildMart,
   dashboard: writeDashboard,
 };
 
+/**
+ * Runs the steps in order. Where the warehouse streams the lake's parts itself and has sessions to spare
+ * (capabilities: lakeLoad 'stream parts', concurrentSessions > 1), the lake and warehouse steps overlap: the
+ * extract goes largest table first and the warehouse copies each run into staging as it lands, committing only
+ * once the extract's manifests and state are written (lib/lake/feed.ts). Elsewhere (Redshift reads the lake
+ * through manifests; PGlite is one connection) they run one after the other.
+ */
 export function runPipeline(ctx: PipelineContext, options: RunOptions, steps: StepName[] = [...STEP_NAMES], onStep?: (r: StepReport) => void, onStart?: (step: StepName) => void): Promise<StepReport[]> {
-  return runSteps(STEPS, ctx, options, steps, onStep, onStart);
+  const { capabilities } = warehouseAdapter(ctx.config.warehouse);
+  if (!(steps.includes('lake') && steps.includes('warehouse') && capabilities.lakeLoad === 'stream parts' && capabilities.concurrentSessions > 1)) {
+    return runSteps(STEPS, ctx, options, steps, onStep, onStart);
+  }
+  const feed = new LakeRunFeed();
+  const overlapped: Record<StepName, Step> = {
+    ...STEPS,
+    lake: async (c, o) => {
+      try {
+        const result = await extractSourceIntoLake(c, o, feed);
+        feed.finished();
+        return result;
+      } catch (err) {
+        feed.failed(err);
+        throw err;
+      }
+    },
+    warehouse: (c) => loadWarehouse(c, feed),
+  };
+  return runSteps(overlapped, ctx, options, steps, onStep, onStart, { warehouse: 'lake' });
 }
 
 /**

@@ -30,6 +30,7 @@ import { TABLES } from '../core/tables';
 import { csvKindOfColumn, csvLineSql, type CsvKind } from './csv';
 import { readExtractState } from './read';
 import { PartSink, type CsvBatch } from './parts';
+import type { LakeRunFeed } from './feed';
 import {
   EXTRACT_STATE_KEY, SOURCE_TABLES, TABLE_KEYS, runPrefix,
   type CopyManifest, type ExtractState, type PartRecord, type RunRecord, type SourceTable, type Watermark,
@@ -49,6 +50,11 @@ export interface ExtractSettings {
    * source (whatever its size) is read as it is, never regenerated.
    */
   fullTables?: readonly SourceTable[];
+  /**
+   * A warehouse load running at the same time (lib/lake/feed.ts): each table's run is announced as soon as its run
+   * record is written, and the tables go largest first, so the longest COPY overlaps the rest of the extract.
+   */
+  feed?: LakeRunFeed;
 }
 
 export interface TableExtract {
@@ -71,8 +77,8 @@ export interface LakeExtractResult {
 }
 
 /** Step 3 as the pipeline calls it: every table, parts of lake.partSizeMB gzipped MB. */
-export async function extractSourceIntoLake(ctx: PipelineContext, options: RunOptions): Promise<StepResult> {
-  const result = await withSnapshotRetry(() => extractTablesIntoLake(ctx, { fullTables: options.fullExtract }));
+export async function extractSourceIntoLake(ctx: PipelineContext, options: RunOptions, feed?: LakeRunFeed): Promise<StepResult> {
+  const result = await withSnapshotRetry(() => extractTablesIntoLake(ctx, { fullTables: options.fullExtract, feed }), () => feed?.restarted());
   const detail: Record<string, unknown> = { runId: result.runId, lineage: result.lineage };
   for (const t of result.tables) detail[t.table] = { runId: t.runId, kind: t.kind, rows: t.rows, parts: t.parts, bytes: t.bytes };
   return { rows: result.rows, detail };
@@ -84,12 +90,13 @@ export async function extractSourceIntoLake(ctx: PipelineContext, options: RunOp
  * source reload can meet it on a busy machine. As the message says, a new snapshot a moment later succeeds; a
  * failed attempt has already removed what it wrote.
  */
-async function withSnapshotRetry<T>(extract: () => Promise<T>, attempts = 4): Promise<T> {
+async function withSnapshotRetry<T>(extract: () => Promise<T>, onRetry: () => void, attempts = 4): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await extract();
     } catch (err) {
       if ((err as { errno?: number }).errno !== 1412 || i >= attempts) throw err;
+      onRetry();
       await new Promise((r) => setTimeout(r, 250 * i));
     }
   }
@@ -108,7 +115,12 @@ export async function extractTablesIntoLake(ctx: PipelineContext, settings: Extr
   const run = await beginExtract(ctx, settings);
   try {
     const tables: TableExtract[] = [];
-    for (const table of run.tables) tables.push(await extractTable(run, table));
+    for (const table of settings.feed ? await largestFirst(run) : run.tables) {
+      const extracted = await extractTable(run, table);
+      tables.push(extracted);
+      if (extracted.runId && settings.feed) settings.feed.runWritten(run.records[run.records.length - 1].record, extracted.prefix!);
+    }
+    tables.sort((a, b) => run.tables.indexOf(a.table) - run.tables.indexOf(b.table));
     await endSnapshot(run);
     await writeManifests(run);
     await saveExtractState(run);
@@ -306,6 +318,20 @@ export async function extractTable(run: ExtractRun, table: SourceTable): Promise
   const record = await writeRunRecord(run, select, parts, to);
   if (!record) return { table, runId: null, kind: select.kind, rows: 0, parts: 0, bytes: 0, prefix: null };
   return { table, runId: run.runId, kind: select.kind, rows: record.rows, parts: parts.length, bytes: record.bytes, prefix: select.prefix };
+}
+
+/**
+ * The run's tables by the source's row estimate, largest first (InnoDB's estimate: a cheap read of the catalog).
+ * Each table is first touched inside the snapshot, so a snapshot MariaDB refuses (errno 1412, see withSnapshotRetry)
+ * is refused before any run is announced to the warehouse.
+ */
+async function largestFirst(run: ExtractRun): Promise<SourceTable[]> {
+  for (const table of run.tables) await openConn(run).query(`SELECT 1 FROM ${quoteMysqlIdent(table, 'source table')} LIMIT 1`);
+  const [rows] = (await openConn(run).query(
+    'SELECT table_name AS name, table_rows AS n FROM information_schema.tables WHERE table_schema = DATABASE()',
+  )) as unknown as [{ name: string; n: number | string | null }[]];
+  const estimate = new Map(rows.map((r) => [String(r.name), Number(r.n ?? 0)]));
+  return [...run.tables].sort((a, b) => (estimate.get(b) ?? 0) - (estimate.get(a) ?? 0));
 }
 
 /** Ends the read: COMMIT the snapshot and hand the connection back. Everything the source has to give is in the lake now. */

@@ -3,5 +3,6 @@ export * from './connection';
 export * from './format';
 export * from './csv';
 export * from './extract';
+export * from './feed';
 export * from './parts';
 export * from './read';

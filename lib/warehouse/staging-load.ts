@@ -25,6 +25,7 @@ import { columnNames } from '../core/tables';
 import { SOURCE_TABLES, runPrefix, type CopyManifest, type PartRecord, type RunRecord, type SourceTable } from '../lake/format';
 import { checkPart, listRuns, openPartStream, readExtractState, readManifest, readRunRecord, reextractFix, type LakeHandle, type LakeRun } from '../lake/read';
 import { createCoreTables } from './core-merge';
+import type { LakeRunFeed } from '../lake/feed';
 import { quoteTableName } from './copy-sql';
 
 /** One lake run the load will COPY, with what its manifest promises. */
@@ -108,6 +109,11 @@ function runToLoad(run: LakeRun, record: RunRecord, manifest: CopyManifest): Run
     }
     return { ...part, rows: e.meta.record_count };
   });
+  return recordToLoad(run, record, parts);
+}
+
+/** A run as the load copies it: the parts given (the manifest's, or the run record's before the manifest exists). */
+function recordToLoad(run: Pick<LakeRun, 'table' | 'runId' | 'prefix' | 'manifestKey'>, record: RunRecord, parts: PartRecord[]): RunToLoad {
   // COPY names the registry's columns, so a run whose CSV header differs (written before a registry change) is refused, never loaded shifted.
   const columns = columnNames(run.table);
   if (record.columns.map((c) => c.name).join(',') !== columns.join(',')) {
@@ -245,32 +251,77 @@ export async function emptyStaging(tx: Warehouse) {
   for (const t of [...SOURCE_TABLES, 'pending_runs']) await tx.exec(emptyTableSql(tx.capabilities, quoteTableName(`staging.${t}`)));
 }
 
-/** Step 4a: COPY the lake runs not yet in core into staging.* and record them in staging.pending_runs. */
-export async function loadLakeIntoStaging(ctx: PipelineContext): Promise<StepResult> {
+/**
+ * Step 4a: COPY the lake runs not yet in core into staging.* and record them in staging.pending_runs.
+ * With a `feed` (the extract running at the same time, lib/lake/feed.ts), each new run's parts are copied as soon as
+ * its run record lands, inside the same one transaction; the load then waits for the extract to finish, plans from
+ * the manifests as always, checks that every run copied early is exactly what its manifest lists, copies any other
+ * pending run, and only then commits. A failed extract rolls the load back: staging stays as it was.
+ */
+export async function loadLakeIntoStaging(ctx: PipelineContext, feed?: LakeRunFeed): Promise<StepResult> {
   const db = await ctx.warehouse();
   const lake = await ctx.lake();
   await createStagingTables(db, ctx.config.projectRoot);
-  const plan = await planWarehouseLoad(lake, db);
-  if (plan.lineage === null) {
-    throw new OrderHeError(`The lake s3://${lake.bucket} holds no extract yet (no state/extract.json), so there is nothing to load.`, 'Extract the source into the lake first: npm run pipeline -- --until lake');
-  }
   const detail = Object.fromEntries(SOURCE_TABLES.map((t) => [t, { runs: 0, rows: 0 }])) as StagingLoadDetail;
   let done = 0;
-  ctx.progress('warehouse', 0, plan.totalRows, 'rows');
-  const load = await beginStagingLoad(db);
+  let total: number | undefined;
+  const onRows = (n: number) => ctx.progress('warehouse', (done += n), total, 'rows');
+  const region = ctx.config.lake.region;
+  let load: StagingTransaction | null = null;
   try {
-    await emptyStaging(load.tx);
+    // Copied while the extract ran: run id → rows, checked against the manifests once they exist.
+    const early = new Map<string, { run: RunToLoad; rows: number }>();
+    if (feed) {
+      load = await beginStagingLoad(db);
+      await emptyStaging(load.tx);
+      for await (const event of feed) {
+        if (event.kind === 'restarted') {
+          // The extract began again in a new snapshot and removed what it had written: so does the load.
+          await emptyStaging(load.tx);
+          early.clear();
+          done = 0;
+          continue;
+        }
+        const { record, prefix } = event;
+        const run = recordToLoad({ table: record.table, runId: record.runId, prefix, manifestKey: `${prefix}manifest.json` }, record, record.parts);
+        early.set(`${run.table}/${run.runId}`, { run, rows: await copyRunIntoStaging(load.tx, lake, run, { region, onRows }) });
+      }
+    }
+    // Inside the open load where there is one (PGlite has one connection: a query beside its transaction would wait for it).
+    const plan = await planWarehouseLoad(lake, load?.tx ?? db);
+    if (plan.lineage === null) {
+      throw new OrderHeError(`The lake s3://${lake.bucket} holds no extract yet (no state/extract.json), so there is nothing to load.`, 'Extract the source into the lake first: npm run pipeline -- --until lake');
+    }
+    total = plan.totalRows;
+    ctx.progress('warehouse', done, total, 'rows');
+    if (!load) {
+      load = await beginStagingLoad(db);
+      await emptyStaging(load.tx);
+    }
     for (const run of plan.runs) {
-      const rows = await copyRunIntoStaging(load.tx, lake, run, {
-        region: ctx.config.lake.region,
-        onRows: (n) => ctx.progress('warehouse', (done += n), plan.totalRows, 'rows'),
-      });
+      const copied = early.get(`${run.table}/${run.runId}`);
+      early.delete(`${run.table}/${run.runId}`);
+      let rows: number;
+      if (copied) {
+        // Manifest-gated: the parts copied early must be exactly the parts the manifest lists, with its counts.
+        if (copied.run.parts.map((p) => `${p.key}:${p.rows}`).join() !== run.parts.map((p) => `${p.key}:${p.rows}`).join()) {
+          throw new OrderHeError(`The manifest of ${run.table} run ${run.runId} lists other parts than its run record.`, reextractFix(run.table));
+        }
+        checkRunCount(run, copied.rows);
+        rows = copied.rows;
+      } else {
+        rows = await copyRunIntoStaging(load.tx, lake, run, { region, onRows });
+      }
       await recordPendingRun(load.tx, run);
       detail[run.table].runs += 1;
       detail[run.table].rows += rows;
     }
+    if (early.size > 0) {
+      const [key] = early.keys();
+      throw new OrderHeError(`Run ${key} was copied into staging while the extract ran, but the lake's manifests do not list it.`, 'Run the load again: npm run pipeline -- --from warehouse');
+    }
   } catch (err) {
-    await load.rollback().catch(() => {}); // the first error is the one to report
+    await load?.rollback().catch(() => {}); // the first error is the one to report
     throw err;
   }
   await load.commit();
