@@ -41,6 +41,16 @@ test('npm run bench --json ends with one JSON report of every stage beside its n
   for (const name of ['generate', 'lake_extract'] as const) assert.ok(by(name).processCpuSeconds! > 0, `${name} used this process's CPU: ${by(name).processCpuSeconds}`);
   const sum = pipelineStages.reduce((n, s) => n + s.seconds, 0);
   assert.ok(Math.abs(report.totalSeconds - sum) < 0.1, 'totalSeconds adds up the pipeline stages');
+  // The whole pipeline ran on the same shop from empty databases, and its ratio is to the three native tools' seconds.
+  const p = report.pipeline!;
+  assert.deepEqual(p.steps.map((s) => s.step), ['generate', 'source', 'lake', 'warehouse', 'mart']);
+  for (const step of ['generate', 'source', 'lake', 'warehouse']) assert.equal(p.steps.find((s) => s.step === step)!.rows, rows, `the pipeline's ${step} moved the bench's shop`);
+  const native = (['mysql_load', 'lake_extract', 'warehouse_copy'] as const).reduce((n, name) => n + by(name).rows / by(name).baselineRowsPerSec!, 0);
+  assert.ok(Math.abs(p.nativeSeconds - native) <= 0.01, `nativeSeconds is the three native stages: ${p.nativeSeconds} vs ${native}`);
+  assert.equal(report.pipelineSeconds, p.seconds);
+  assert.ok(p.seconds > 0 && Math.abs(report.pipelineRatio! - p.seconds / p.nativeSeconds) <= 0.006, 'pipelineRatio is the wall time over the native sum');
+  assert.ok(p.dashboardSeconds > 0);
+  assert.match(r.out, /whole pipeline \(generate → mart, overlapped\) [\d.]+ s = [\d.]+× the native tools'/);
   // The human table comes first.
   assert.match(r.out, /ours\/baseline[\s\S]*mysql_load[\s\S]*pipeline stages/);
 
