@@ -57,7 +57,7 @@ function staleSource(root = ROOT) {
 
 async function launch() {
   const command = process.argv[2];
-  const source = command && /^[a-z][a-z-]*$/.test(command) ? path.join(ROOT, 'tools', 'cli', `${command}.ts`) : '';
+  const source = command && /^[a-z][a-z-]*$/.test(command) && command !== 'common' ? path.join(ROOT, 'tools', 'cli', `${command}.ts`) : '';
   if (!source || !fs.existsSync(source)) {
     process.stderr.write(`✗ No command "${command ?? ''}" in tools/cli/.\n  Use npm run pipeline, doctor, lake, bench, reset, notebooks, lab or kernel.\n`);
     process.exit(1);
