@@ -6,7 +6,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as vegaLite from 'vega-lite';
 import type { VegaLiteSpec } from './specs';
 import { PALETTE } from './specs';
 
@@ -47,6 +46,8 @@ const jsonForScript = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c')
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export function dashboardHtml(page: DashboardPage): string {
+  // vega-lite (~280 ms to load) loads when a page is drawn, not with every module that imports this one.
+  const vegaLite = require('vega-lite') as typeof import('vega-lite');
   const compiled = Object.fromEntries(Object.entries(page.views).map(([id, spec]) => [id, vegaLite.compile(spec).spec]));
   // Days as arrays ([t, revenue, sales_orders, orders, cancelled_orders, items_sold]): a third of the bytes of objects.
   const packDays = (days: KpiDay[]) => days.map((d) => [d.t, d.revenue, d.sales_orders, d.orders, d.cancelled_orders, d.items_sold]);

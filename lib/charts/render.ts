@@ -3,9 +3,12 @@
  * vega's headless View (renderer 'none', no canvas needed) writes SVG; resvg, a Rust rasteriser that
  * ships its own binary, turns the SVG into PNG with the system fonts.
  */
-import * as vegaLite from 'vega-lite';
-import * as vega from 'vega';
-import { Resvg } from '@resvg/resvg-js';
+import type * as vega from 'vega';
+
+// vega, vega-lite and resvg (~0.5 s to load together) load with the first chart drawn, not with the lib.
+const vegaLib = () => require('vega') as typeof import('vega');
+const vegaLiteLib = () => require('vega-lite') as typeof import('vega-lite');
+const resvgLib = () => require('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
 import { OrderHeError } from '../core/errors';
 import type { MimeBundle } from '../core/rows';
 import type { VegaLiteSpec } from './specs';
@@ -27,11 +30,13 @@ export type ChartBundle = MimeBundle;
 export async function renderChart(spec: VegaLiteSpec, options: { scale?: number } = {}): Promise<RenderedChart> {
   let view: vega.View | undefined;
   try {
-    const compiled = vegaLite.compile(spec).spec;
-    view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+    const compiled = vegaLiteLib().compile(spec).spec;
+    const { View, parse } = vegaLib();
+    view = new View(parse(compiled), { renderer: 'none' });
     await view.runAsync();
     const svg = await view.toSVG();
     const marks = countMarks((view.scenegraph() as unknown as { root: SceneItem }).root);
+    const { Resvg } = resvgLib();
     const png = new Resvg(svg, {
       fitTo: { mode: 'zoom', value: options.scale ?? 2 },
       background: 'white',

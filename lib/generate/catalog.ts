@@ -3,7 +3,7 @@
  * Faker builds the pools once (a few hundred calls); rows then pick from them with the fast PRNG, which is
  * what lets a million orders generate in seconds.
  */
-import { Faker, base, en, ko } from '@faker-js/faker';
+import type { Faker } from '@faker-js/faker';
 import { Random, WeightedChoice } from './random';
 import type { ShopLocale } from './calendar';
 import type { SHIPPING_ZONES } from '../core/tables';
@@ -136,7 +136,9 @@ export const CATEGORIES: readonly {
 export const KRW_PER_USD = 1350;
 
 function fakerFor(locale: ShopLocale, seed: number): Faker {
-  return new Faker({ locale: locale === 'ko' ? [ko, en, base] : [en, base], seed });
+  // Faker (~300 ms to load) is needed only when a shop is generated, not by every module that imports the catalogue.
+  const { Faker: Maker, base, en, ko } = require('@faker-js/faker') as typeof import('@faker-js/faker');
+  return new Maker({ locale: locale === 'ko' ? [ko, en, base] : [en, base], seed });
 }
 
 function uniqueList(make: () => string, count: number, attempts = count * 5): string[] {

@@ -7,9 +7,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import { S3Client, HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import type S3rver from 's3rver';
 import type { LakeConfig } from '../core/config';
 import { OrderHeError } from '../core/errors';
 import { checkBucket } from '../core/identifiers';
@@ -42,7 +42,10 @@ export interface EmbeddedLakeServer {
  */
 export async function startEmbeddedLakeServer(dir: string, port = 0, credentials: Credentials = EMBEDDED_CREDENTIALS): Promise<EmbeddedLakeServer> {
   fs.mkdirSync(dir, { recursive: true });
-  const server = new S3rver({ address: '127.0.0.1', port, directory: dir, silent: true });
+  // s3rver (koa, winston and ~150 more modules, ~370 ms) loads only when an embedded server starts, not for MinIO or AWS.
+  // (module.exports is the class itself; its .default is Koa's, inherited.)
+  const S3rverServer = require('s3rver') as typeof S3rver;
+  const server = new S3rverServer({ address: '127.0.0.1', port, directory: dir, silent: true });
   // s3rver's listen() attaches callback() to its HTTP server: wrap that handler, as a proxy in front of it would.
   const s3rverHandler = server.callback.bind(server);
   server.callback = () => {
@@ -110,7 +113,8 @@ export async function requireSignedRequest(req: IncomingMessage, credentials: Cr
   }
   const query: Record<string, string | string[]> = {};
   for (const [k, v] of url.searchParams) query[k] = k in query ? [...([] as string[]).concat(query[k]), v] : v;
-  const signer = new SignatureV4({ credentials, region, service: 's3', sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
+  const { SignatureV4: Signer } = require('@smithy/signature-v4') as { SignatureV4: typeof SignatureV4 };
+  const signer = new Signer({ credentials, region, service: 's3', sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
   const signed = await signer.sign(
     { method: req.method ?? 'GET', protocol: 'http:', hostname: url.hostname, path: url.pathname, query, headers },
     { signingDate: signedAt, signableHeaders: new Set(names), signingRegion: region },

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
 import zlib from 'node:zlib';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { Upload } from '@aws-sdk/lib-storage';
 import type { Lake } from './connection';
 import { partKey, type PartRecord } from './format';
 
@@ -91,7 +91,9 @@ export class PartSink extends Writable {
     gzip.on('data', (chunk: Buffer) => { hash.update(chunk); part.bytes += chunk.length; });
     gzip.on('error', (err) => tap.destroy(err));
     gzip.pipe(tap);
-    part.upload = new Upload({
+    // lib-storage (~180 ms) loads with the first part written, not for every command that only reads the lake.
+    const { Upload: MultipartUpload } = require('@aws-sdk/lib-storage') as { Upload: typeof Upload };
+    part.upload = new MultipartUpload({
       client: this.o.lake.client,
       params: { Bucket: this.o.lake.bucket, Key: key, Body: tap, ContentType: 'application/gzip' },
       partSize: UPLOAD_PART_BYTES,

@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { WarehouseConfig } from '../core/config';
 import { OrderHeError } from '../core/errors';
 import type { Warehouse, WarehouseAdapter, WarehouseCapabilities } from './adapter';
@@ -51,6 +51,8 @@ export async function openPglite(cfg: WarehouseConfig, options: { create?: boole
   fs.mkdirSync(dir, { recursive: true });
   let db: PGlite;
   try {
+    // Required here, not at the top: PGlite costs ~120 ms to load and only the embedded profile opens it.
+    const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
     db = await PGlite.create(dir, { parsers });
   } catch (err) {
     throw new OrderHeError(`PGlite could not open the embedded warehouse in ${dir}: ${(err as Error).message}`,

@@ -1,12 +1,8 @@
 /** npm run bench -- --orders N [--json] [--keep]: stage throughput and peak memory beside the native bulk tools. */
 import { main, parseCli, positiveInt } from './common';
 import { loadConfig } from '../../lib/core/config';
-import { openPipeline } from '../../lib/pipeline';
 import os from 'node:os';
 import path from 'node:path';
-import { runBench, benchTable, benchMarkdown, writeBenchMarkdown } from '../bench/bench';
-import { readBenchRuns, scalingMarkdown, storeBenchRun, writeScalingChart } from '../bench/chart';
-import { resetProject } from '../reset';
 import { redact } from '../../lib/core/errors';
 
 const USAGE = `
@@ -38,6 +34,11 @@ main(async () => {
     locale: config.pipeline.locale,
   };
   const log = (s: string) => process.stderr.write(`  ${s}\n`);
+  // The pipeline, the bench and reset (every driver and package) load once the flags are parsed.
+  const { openPipeline } = await import('../../lib/pipeline.js');
+  const { runBench, benchTable, benchMarkdown, writeBenchMarkdown } = await import('../bench/bench.js');
+  const { readBenchRuns, scalingMarkdown, storeBenchRun, writeScalingChart } = await import('../bench/chart.js');
+  const { resetProject } = await import('../reset.js');
   const ctx = openPipeline({ config });
   try {
     const report = await runBench(ctx, options, log);

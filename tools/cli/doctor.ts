@@ -1,7 +1,6 @@
 /** npm run doctor -- [--profile P] [--config FILE]: checks every connection and permission; exit 1 on any failure. */
 import { main, parseCli } from './common';
 import { loadConfig } from '../../lib/core/config';
-import { runDoctor } from '../../lib/doctor';
 import { redact } from '../../lib/core/errors';
 import path from 'node:path';
 
@@ -17,6 +16,8 @@ main(async () => {
   const config = loadConfig({ profile: values.profile, configFile: values.config });
   process.stdout.write(`Order-He doctor · profile ${config.profile} (${path.relative(process.cwd(), config.file)})\n`);
   process.stdout.write(`  ✓ ${'config'.padEnd(13)} valid\n`);
+  // The checks (and the drivers they open) load once the flags are parsed: --help answers without them.
+  const { runDoctor } = await import('../../lib/doctor.js');
   const checks = await runDoctor(config);
   for (const c of checks) {
     process.stdout.write(redact(`  ${c.ok ? '✓' : '✗'} ${c.part.padEnd(13)} ${c.message}\n`));

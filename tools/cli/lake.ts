@@ -4,11 +4,9 @@
  */
 import { loadConfig } from '../../lib/core/config';
 import { OrderHeError } from '../../lib/core/errors';
-import { EMBEDDED_CREDENTIALS, openLake, s3Client, startEmbeddedLakeServer } from '../../lib/lake/connection';
-import { listRuns, readExtractState, readRunRecord } from '../../lib/lake/read';
-import { SOURCE_TABLES, type SourceTable } from '../../lib/lake/format';
+import { SOURCE_TABLES, type SourceTable } from '../../lib/core/tables';
 import { main, parseCli, positiveInt } from './common';
-import { HeadBucketCommand, CreateBucketCommand } from '@aws-sdk/client-s3';
+// The lake's modules (the AWS SDK, s3rver) load inside serve and runs, once the flags are parsed.
 
 const USAGE = `
 npm run lake -- serve [--port 4568] [--profile P]
@@ -38,6 +36,8 @@ async function serve(config: ReturnType<typeof loadConfig>) {
       'Use the local or embedded profile (--profile local), or browse that lake with your S3 client directly.');
   }
   const port = positiveInt('--port', values.port, 4568, 65535, 0);
+  const { EMBEDDED_CREDENTIALS, s3Client, startEmbeddedLakeServer } = await import('../../lib/lake/connection.js');
+  const { HeadBucketCommand, CreateBucketCommand } = await import('@aws-sdk/client-s3');
   const server = await startEmbeddedLakeServer(config.lake.dir, port);
   // Create the bucket so a learner's first "ls" shows it, even before the first extract.
   const client = s3Client(config.lake, server.endpoint);
@@ -67,6 +67,8 @@ async function runs(config: ReturnType<typeof loadConfig>) {
   if (table !== undefined && !(SOURCE_TABLES as readonly string[]).includes(table)) {
     throw new OrderHeError(`--table ${table} is not a source table.`, `Tables are ${SOURCE_TABLES.join(', ')}.`);
   }
+  const { openLake } = await import('../../lib/lake/connection.js');
+  const { listRuns, readExtractState, readRunRecord } = await import('../../lib/lake/read.js');
   const lake = await openLake(config.lake, { create: false });
   try {
     const state = await readExtractState(lake);

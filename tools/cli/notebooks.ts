@@ -14,8 +14,7 @@ import { parseCli, main, positiveInt } from './common';
 import { loadConfig, type OrderHeConfig } from '../../lib/core/config';
 import { OrderHeError } from '../../lib/core/errors';
 import { quoteMysqlIdent } from '../../lib/core/identifiers';
-import { withSourceServer } from '../../lib/source/connection';
-import { runNotebooks, type NotebookRun } from '../notebooks/runner';
+import type { NotebookRun } from '../notebooks/runner';
 import { assertSeparate, sideWorkspace } from '../workspace';
 
 const USAGE = `
@@ -60,6 +59,7 @@ void main(async () => {
   process.stdout.write(config === learner
     ? `Running on your own shop: MySQL ${config.source.database}, warehouse ${config.warehouse.database}, data folder ${config.pipeline.dataDir}\n`
     : `Running in the notebooks' own workspace (your shop stays as it is): MySQL ${config.source.database}, warehouse ${config.warehouse.database}, bucket ${config.lake.bucket}, data folder ${config.pipeline.dataDir}\n`);
+  const { runNotebooks } = await import('../notebooks/runner.js');
   const runs = await runNotebooks({
     projectRoot: root,
     outDir,
@@ -80,6 +80,8 @@ void main(async () => {
 /** With --use-my-shop: the orders in the learner's MySQL database, and a yes before notebook 00 replaces them. */
 async function confirmReplacingShop(config: OrderHeConfig, yes: boolean): Promise<void> {
   const db = config.source.database;
+  // The MySQL driver loads only here, for --use-my-shop.
+  const { withSourceServer } = await import('../../lib/source/connection.js');
   const orders = await withSourceServer(config.source, async (conn) => {
     const [tables] = await conn.query('SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?', [db, 'orders']);
     if ((tables as unknown[]).length === 0) return 0;

@@ -1,6 +1,8 @@
 /** npm run pipeline -- [--profile P] [--orders N] [--seed S] [--from STEP] [--until STEP] [--append --days N] [--dirty] [--full-extract T,...] [--json] */
 import { main, parseCli, cliProgress, clearProgress, positiveInt, failureContext } from './common';
-import { checkBeforeRun, holdRunLocks, openPipeline, runFolders, runPipeline, stepRange } from '../../lib/pipeline';
+// Only what parsing the flags and --help need is imported here; lib/pipeline (the steps, their drivers and
+// packages) loads after the flags are checked, so --help and a mistyped flag answer at once.
+import { stepRange } from '../../lib/core/runner';
 import { STEP_NAMES, type RunOptions, type StepName } from '../../lib/core/steps';
 import { OrderHeError, redact } from '../../lib/core/errors';
 import type { StepReport } from '../../lib/core/runner';
@@ -65,6 +67,7 @@ main(async () => {
       throw new OrderHeError(`--${flag} changes the generate step, which a run from ${steps[0]} does not include.`, `Drop --${flag}, or run from the start: npm run pipeline -- --${flag}${typeof values[flag] === 'string' ? ` ${values[flag]}` : ''}`);
     }
   }
+  const { checkBeforeRun, holdRunLocks, openPipeline, runFolders, runPipeline } = await import('../../lib/pipeline.js');
   // Every flag, setting and name is checked here, before anything is touched (loadConfig checks the profile's values and names).
   const ctx = openPipeline({ profile: values.profile, configFile: values.config, progress: cliProgress });
   failureContext.dataDir = ctx.config.pipeline.dataDir;

@@ -2,7 +2,6 @@
 import readline from 'node:readline/promises';
 import { main, parseCli } from './common';
 import { loadConfig } from '../../lib/core/config';
-import { resetPlan, resetProject } from '../reset';
 import { OrderHeError } from '../../lib/core/errors';
 
 const USAGE = `
@@ -17,6 +16,8 @@ Asks first on a terminal; --yes skips the question (needed when there is no term
 main(async () => {
   const { values } = parseCli({ yes: { type: 'boolean', default: false }, kernels: { type: 'boolean', default: false } }, USAGE);
   const config = loadConfig({ profile: values.profile, configFile: values.config });
+  // tools/reset opens every driver; it loads once the flags are parsed, so --help answers without them.
+  const { resetPlan, resetProject } = await import('../reset.js');
   const options = { kernels: values.kernels };
   const plan = resetPlan(config, options);
   process.stdout.write(`Reset (profile ${config.profile}) removes:\n${plan.map((p) => `  - ${p}\n`).join('')}`);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { spawnSync, spawn } from 'node:child_process';
 import { OrderHeError } from '../../lib/core/errors';
+import { findProjectRoot } from '../../lib/core/config';
 
 export const KERNEL_NAME = 'tslab';
 const INSTALL_JUPYTER = 'apt-get install jupyter-nbconvert python3-nbclient python3-ipykernel';
@@ -159,7 +160,8 @@ export async function runNotebooks(o: RunNotebooksOptions): Promise<NotebookRun[
 interface RunOneResult { ok: boolean; failed_cell: number | null; message: string; html?: string | null; html_error?: string }
 
 function runOne(python: string, input: string, output: string, timeout: number, env: NodeJS.ProcessEnv, cwd: string): Promise<RunOneResult> {
-  const scriptPath = path.join(__dirname, 'run_notebook.py');
+  // From the project's tools/, not __dirname: the commands run this module compiled, from dist/tools/notebooks/.
+  const scriptPath = path.join(findProjectRoot(), 'tools', 'notebooks', 'run_notebook.py');
   return new Promise((resolve) => {
     const child = spawn(python, [scriptPath, input, output, String(timeout), KERNEL_NAME], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
