@@ -15,7 +15,8 @@ import { OrderHeError } from '../lib/core/errors';
 import { generateShop } from '../lib/pipeline';
 import { countSourceRows, loadShopIntoSource } from '../lib/source/load';
 import { extractTablesIntoLake } from '../lib/lake/extract';
-import { listRuns, readManifest, readExtractState } from '../lib/lake/read';
+import { listRuns, readManifest, readExtractState, readRunRecord } from '../lib/lake/read';
+import { LakeRunFeed } from '../lib/lake/feed';
 import { SOURCE_TABLES, type SourceTable } from '../lib/lake/format';
 import {
   beginStagingLoad, checkRunCount, createStagingTables, copyPartIntoStaging, emptyStaging, loadLakeIntoStaging, planWarehouseLoad, stagingCounts,
@@ -250,4 +251,86 @@ test('a regenerated shop (a new lineage) loads only that lineage\'s full runs, n
   const result = await loadLakeIntoStaging(ctx);
   assert.equal(result.rows, plan.totalRows);
   for (const c of await stagingCounts(await ctx.warehouse())) assert.equal(c.staged, c.manifest, `${c.table} staging equals the manifest`);
+});
+
+/** Waits until `check` holds (the overlapped load works in the background), failing after `seconds`. */
+async function until(check: () => boolean, what: string, seconds = 30) {
+  for (const end = Date.now() + seconds * 1000; !check(); ) {
+    if (Date.now() > end) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The extract announcing its runs to `feed`, telling it when the extract fails (as lib/pipeline.ts does). */
+async function extractInto(feed: LakeRunFeed) {
+  try {
+    return await extractTablesIntoLake(ctx, { partBytes: 16 * 1024, fullTables: [...SOURCE_TABLES], feed });
+  } catch (err) {
+    feed.failed(err);
+    throw err;
+  }
+}
+
+/** A load reading `feed` (as the pipeline runs it beside the extract), with what its progress said. */
+function overlappedLoad(feed: LakeRunFeed) {
+  const copied: number[] = [];
+  const progressCtx: PipelineContext = { ...ctx, progress: (step, done) => { if (step === 'warehouse') copied.push(done); } };
+  let settled = false;
+  const loading = loadLakeIntoStaging(progressCtx, feed).finally(() => { settled = true; });
+  loading.catch(() => {});
+  return { loading, copiedSoFar: () => copied.at(-1) ?? 0, settled: () => settled };
+}
+
+test('beside a running extract, the load copies each run as its run record lands, but publishes nothing until the extract has finished', async () => {
+  const db = await ctx.warehouse();
+  await buildCore(ctx); // merge what staging holds, so only the new runs are pending
+  const feed = new LakeRunFeed();
+  const load = overlappedLoad(feed);
+  const extract = await extractInto(feed);
+  const extracted = extract.tables.reduce((n, t) => n + t.rows, 0);
+  await until(() => load.copiedSoFar() === extracted, 'every announced run is copied');
+  // Copied inside the load's open transaction, which holds staging (it was emptied by TRUNCATE): a reader waits for
+  // the commit instead of seeing half a load, and the load itself waits for the extract to finish.
+  assert.equal(load.settled(), false, 'the load waits for the extract to finish');
+  await assert.rejects(db.transaction(async (tx) => {
+    await tx.exec("SET LOCAL lock_timeout = '300ms'");
+    await tx.query('SELECT COUNT(*) FROM staging.orders');
+  }, { readOnly: true }), (err: { code?: string }) => err.code === '55P03', 'staging is held by the open load');
+  feed.finished();
+  const result = await load.loading;
+  assert.equal(result.rows, extracted);
+  const pending = await pendingRuns();
+  assert.deepEqual(pending.map((r) => r.run_id), SOURCE_TABLES.map(() => extract.runId), 'the new runs are the pending ones');
+  for (const c of await stagingCounts(db)) assert.equal(c.staged, c.manifest, `${c.table} staging equals the manifest`);
+  assert.deepEqual(await leftovers(), { copies: 0, stuck: 0 });
+});
+
+test('when the extract beside it fails, the overlapped load rolls back with the extract\'s error and staging stays as it was', async () => {
+  const db = await ctx.warehouse();
+  const before = await stagingCounts(db);
+  const feed = new LakeRunFeed();
+  const load = overlappedLoad(feed);
+  const extract = await extractInto(feed);
+  await until(() => load.copiedSoFar() === extract.rows, 'every announced run is copied');
+  const failure = new Error('the extract failed');
+  feed.failed(failure);
+  await assert.rejects(load.loading, (err) => err === failure);
+  assert.deepEqual(await stagingCounts(db), before);
+  assert.deepEqual(await leftovers(), { copies: 0, stuck: 0 });
+});
+
+test('a run copied beside the extract that no manifest lists fails the load, and staging stays as it was', async () => {
+  const db = await ctx.warehouse();
+  const lake = await ctx.lake();
+  const before = await stagingCounts(db);
+  const [run] = await listRuns(lake, { table: 'products' });
+  const record = await readRunRecord(lake, run);
+  const feed = new LakeRunFeed();
+  const load = overlappedLoad(feed);
+  // The parts are real; the run id is one no manifest (and no extract state) knows.
+  feed.runWritten({ ...record, runId: '20991231T000000000Z-0000' }, run.prefix);
+  feed.finished();
+  await assert.rejects(load.loading, (err: unknown) => err instanceof OrderHeError && /products\/20991231T000000000Z-0000 was copied into staging while the extract ran, but the lake's manifests do not list it/.test(err.message));
+  assert.deepEqual(await stagingCounts(db), before);
+  assert.deepEqual(await leftovers(), { copies: 0, stuck: 0 });
 });
