@@ -103,10 +103,11 @@ test('data/out/orders.csv has a header and one line per order', () => {
   assert.equal(lines.length - 1, 10_000);
 });
 
-test('paging the export by order_id instead of OFFSET writes the very same orders.csv', async () => {
+test('paging the export by order_id instead of OFFSET, and the paged SELECTs instead of COPY, write the very same CSVs', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-export-'));
   try {
-    const written = await exportMartTables(await enCtx.warehouse(), dir, 'mart', 3_000);
+    // The pipeline's files came through COPY TO STDOUT (PostgreSQL); these through SELECT pages of 3,000 rows.
+    const written = await exportMartTables(await enCtx.warehouse(), dir, 'mart', 3_000, { paged: true });
     for (const table of ['orders', 'customer_tiers', 'daily_sales']) {
       assert.ok(written.some((w) => w.table === table));
       assert.ok(fs.readFileSync(path.join(dir, `${table}.csv`)).equals(fs.readFileSync(path.join(en.dataDir, 'out', `${table}.csv`))), `${table}.csv is the same in small pages`);

@@ -12,6 +12,8 @@ import { readDashboardData, dashboardViews, type DashboardData } from './views';
 import { dashboardHtml, type KpiDay } from './page';
 import { exportMartTables } from '../mart/export';
 import { buildCatalogHtml } from './catalog';
+import { settleAll } from '../core/concurrency';
+import type { Warehouse } from '../warehouse/adapter';
 
 /** Where the dashboard and the CSV exports go. */
 export function dashboardOutputDir(ctx: PipelineContext): string {
@@ -41,10 +43,31 @@ export async function writeDashboard(ctx: PipelineContext): Promise<StepResult> 
   const out = dashboardOutputDir(ctx);
   fs.mkdirSync(out, { recursive: true });
 
+  // The mart is committed, so these are reads that may overlap: the dashboard's queries, the catalog's and the CSV
+  // exports each take pooled connections of their own and the server works on them at once (at 200k orders, 2.4 s of
+  // dashboard queries and 2.6 s of exports one after the other). A failure is thrown once all three have settled.
+  const [page, catalogPage, exports] = await settleAll([
+    dashboardPage(ctx, wh),
+    buildCatalogHtml(wh, ctx.config.projectRoot),
+    exportMartTables(wh, out),
+  ] as const);
+  const file = path.join(out, 'dashboard.html');
+  writeAtomically(file, page);
+  const catalog = path.join(out, 'catalog.html');
+  writeAtomically(catalog, catalogPage);
+  ctx.progress('dashboard', exports.length, exports.length, 'tables exported');
+  return {
+    rows: exports.reduce((n, e) => n + e.rows, 0),
+    detail: { dashboard: file, bytes: Buffer.byteLength(page), catalog, catalogBytes: Buffer.byteLength(catalogPage), csv: Object.fromEntries(exports.map((e) => [e.table, e.rows])) },
+  };
+}
+
+/** The dashboard page's HTML, from the mart's rows. */
+async function dashboardPage(ctx: PipelineContext, wh: Warehouse): Promise<string> {
   const data = await readDashboardData(wh);
   const first = data.daily[0]?.order_date;
   const last = data.daily[data.daily.length - 1]?.order_date;
-  const html = dashboardHtml({
+  return dashboardHtml({
     title: 'Order-He sales dashboard',
     subtitle: `Orders from ${first ?? '–'} to ${last ?? '–'} (the shop's local days), from the warehouse mart (${ctx.config.profile} profile).`,
     views: dashboardViews(data),
@@ -57,18 +80,6 @@ export async function writeDashboard(ctx: PipelineContext): Promise<StepResult> 
     currency: data.currency,
     generatedAt: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
   });
-  const file = path.join(out, 'dashboard.html');
-  writeAtomically(file, html);
-  const catalog = path.join(out, 'catalog.html');
-  const catalogPage = await buildCatalogHtml(wh, ctx.config.projectRoot);
-  writeAtomically(catalog, catalogPage);
-
-  const exports = await exportMartTables(wh, out);
-  ctx.progress('dashboard', exports.length, exports.length, 'tables exported');
-  return {
-    rows: exports.reduce((n, e) => n + e.rows, 0),
-    detail: { dashboard: file, bytes: Buffer.byteLength(html), catalog, catalogBytes: Buffer.byteLength(catalogPage), csv: Object.fromEntries(exports.map((e) => [e.table, e.rows])) },
-  };
 }
 
 // The views one by one, for notebook 07 (which builds the dashboard cell by cell).

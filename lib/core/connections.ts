@@ -5,7 +5,7 @@
  */
 import type mysql from 'mysql2/promise';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 export interface SourceDb {
   pool: mysql.Pool;
@@ -65,6 +65,13 @@ export interface WarehouseCapabilities {
    * independent mart tables side by side; PGlite is one connection, so there everything runs one after another.
    */
   readonly concurrentSessions: number;
+  /**
+   * How a query's rows reach a CSV file (the mart export). 'copy to stdout': the warehouse writes the CSV itself,
+   * `COPY (query) TO STDOUT WITH (FORMAT csv, HEADER)` streamed through `copyCsvToStream` (PostgreSQL): one scan, no
+   * row objects in this process. 'paged select': pages of rows read with SELECT and formatted here (Redshift has no
+   * COPY TO STDOUT; PGlite has no COPY TO STDOUT either, only COPY TO '/dev/blob', which holds the whole file in memory).
+   */
+  readonly csvExport: 'copy to stdout' | 'paged select';
 }
 
 /** One lake run for a warehouse that reads S3 itself: the run's manifest, and where its rows go. */
@@ -99,6 +106,11 @@ export interface Warehouse {
    * it loaded. Only where capabilities.lakeLoad is 'copy manifest'.
    */
   copyRunFromManifest(run: ManifestCopy): Promise<number>;
+  /**
+   * Streams `COPY (query) TO STDOUT WITH (FORMAT csv, HEADER)` into `out` and ends it; returns the rows COPY reported.
+   * Only where capabilities.csvExport is 'copy to stdout'.
+   */
+  copyCsvToStream(query: string, out: Writable): Promise<number>;
   /**
    * Runs `fn` inside BEGIN/COMMIT on one connection; any throw rolls back. `readOnly` makes the whole transaction
    * refuse writes (for exploration cells). Inside a transaction, a nested call runs in the same one.

@@ -85,7 +85,7 @@ export interface PgFlavour {
   capabilities: WarehouseCapabilities;
   where: string;
   /** Loading methods bound to `db` (a pool, or the client of an open transaction) and to `self`, the Warehouse on it. */
-  loads(db: PgQueryable, self: Warehouse): Pick<Warehouse, 'copyCsvFromStream' | 'copyRunFromManifest'>;
+  loads(db: PgQueryable, self: Warehouse): Pick<Warehouse, 'copyCsvFromStream' | 'copyRunFromManifest' | 'copyCsvToStream'>;
 }
 
 /** A Warehouse over a pg pool: `transaction` checks out one client and runs BEGIN (READ ONLY when asked) … COMMIT on it. */
@@ -115,7 +115,7 @@ export function pgPoolWarehouse(pool: PgPoolLike, flavour: PgFlavour): Warehouse
 }
 
 function pgClientWarehouse(db: PgQueryable, flavour: PgFlavour): Warehouse {
-  const base: Omit<Warehouse, 'copyCsvFromStream' | 'copyRunFromManifest'> = {
+  const base: Omit<Warehouse, 'copyCsvFromStream' | 'copyRunFromManifest' | 'copyCsvToStream'> = {
     driver: flavour.driver,
     capabilities: flavour.capabilities,
     where: flavour.where,

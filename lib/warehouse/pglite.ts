@@ -33,6 +33,8 @@ export const PGLITE_CAPABILITIES: WarehouseCapabilities = {
   comments: true,
   runLock: 'in process',
   concurrentSessions: 1,
+  // COPY ... TO STDOUT never reaches us from the WASM backend; COPY TO '/dev/blob' would hold a whole table in memory.
+  csvExport: 'paged select',
 };
 
 /** Size of one COPY blob: big enough that per-statement cost vanishes, small enough to stay far from the memory limit. */
@@ -103,6 +105,9 @@ function queryableWarehouse(q: PgliteQueryable, where: string, chunk: number, be
     },
     async copyRunFromManifest() {
       throw new OrderHeError('PGlite does not read the lake itself.', 'Stream each part with copyCsvFromStream (capabilities.lakeLoad is "stream parts").');
+    },
+    async copyCsvToStream() {
+      throw new OrderHeError('PGlite has no COPY TO STDOUT.', 'Read the rows with SELECT pages (capabilities.csvExport is "paged select").');
     },
     transaction: (fn, options) => (begin ? begin(fn, options) : fn(self)),
     close: async () => {},

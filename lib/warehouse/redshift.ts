@@ -31,6 +31,8 @@ export const REDSHIFT_CAPABILITIES: WarehouseCapabilities = {
   comments: true,
   runLock: 'session row',
   concurrentSessions: 2,
+  // Redshift's COPY reads only; UNLOAD writes to S3, not to the client: the export pages through SELECTs.
+  csvExport: 'paged select',
 };
 
 export interface RedshiftCopyInput {
@@ -190,6 +192,9 @@ export function redshiftWarehouse(pool: PgPoolLike, where: string, iamRole: stri
         throw new OrderHeError('Redshift does not take COPY FROM STDIN.', 'Load Redshift from the lake with its COPY ... MANIFEST: copyRunFromManifest (capabilities.lakeLoad is "copy manifest").');
       },
       copyRunFromManifest: (run) => copyRunWithManifest(self, run, iamRole),
+      copyCsvToStream: async () => {
+        throw new OrderHeError('Redshift has no COPY TO STDOUT.', 'Read the rows with SELECT pages (capabilities.csvExport is "paged select").');
+      },
     }),
   });
 }
