@@ -64,16 +64,17 @@ type Bind = (v: unknown) => string;
  *
  * A measure's `where` filter goes inside its aggregate (`SUM(CASE WHEN is_sale = $1 THEN x END)`), which keeps
  * the result of `SUM(x) ... WHERE is_sale = $1` exactly: both ignore the rows the filter drops, both give NULL
- * for no rows. A `where_in` filter stays a WHERE clause (an IN subquery inside a CASE is not portable to
- * Redshift), so a table read with a different where_in is a scan of its own.
+ * for no rows. A `where_in` filter stays a WHERE clause (Redshift documents IN (subquery) as a WHERE condition, not
+ * inside a CASE), so a table read with a different where_in is a scan of its own.
  */
 class TableScans {
   private readonly scans = new Map<string, { from: string; where: (bind: Bind) => string[]; aggregates: Map<string, (bind: Bind) => string> }>();
   private readonly values = new Map<string, unknown>();
 
   /**
-   * Asks for one aggregate over `from` (rows kept by `where`, told apart by `whereKey`); the same aggregate asked
-   * twice (same `key`) is computed once. Returns how to read its value once `run` has finished.
+   * Asks for one aggregate over the rows of `from` that `where` keeps (`where.key` tells filters apart; none: the
+   * whole table). The same aggregate asked twice (same `key`) is computed once. Returns how to read its value
+   * once `run` has finished.
    */
   add(from: string, key: string, aggregate: (bind: Bind) => string, where: { key: string; sql: (bind: Bind) => string[] } = { key: '', sql: () => [] }): () => unknown {
     const scanKey = `${from} ${where.key}`;
