@@ -7,7 +7,7 @@ import path from 'node:path';
 import { applyBatch, insertRows, nextBatch, smallShop, stageRuns, type Shop } from './staging-fixture';
 import { buildCore, countCore, createCoreTables } from '../lib/warehouse/core-merge';
 import { buildMart } from '../lib/mart/build';
-import { checkWarehouseQuality, moneyText, QualityError, type QualityCheck } from '../lib/quality/checks';
+import { checkMartQuality, checkWarehouseQuality, moneyText, QualityError, type QualityCheck } from '../lib/quality/checks';
 import { SOURCE_TABLES, TABLE_KEYS } from '../lib/lake/format';
 import { type PipelineContext } from '../lib/core/context';
 import { openPipeline } from '../lib/pipeline';
@@ -242,5 +242,42 @@ test('an order revenue the mart loses fails the mart build, naming the mart mode
     assert.deepEqual(await martRevenue(), martBefore);
   } finally {
     await db.query('UPDATE core.fct_orders SET order_date = $2 WHERE order_id = $1', [order.order_id, order.order_date]);
+  }
+});
+
+test('a defect planted in one of several measures that share a scan fails that test alone, with its own numbers', async () => {
+  await coreHolding(['run-1']);
+  await buildMart(ctx);
+  const [order] = await db.query<{ order_id: string }>('SELECT MIN(order_id) AS order_id FROM mart.orders');
+  // mart.orders' four reconcile measures and its column tests are one scan, and the core side's shipping_amount
+  // is summed twice in one scan of core.fct_orders (all orders here, sales orders for delivery_performance).
+  await db.query('UPDATE mart.orders SET shipping_fee = shipping_fee + 1 WHERE order_id = $1', [order.order_id]);
+  try {
+    const checks = await checkMartQuality(ctx);
+    const failed = checks.filter((c) => c.status === 'fail');
+    assert.deepEqual(failed.map((c) => `${c.table}: ${c.check}`), ['mart.orders: reconcile: shipping fees = core shipping amounts']);
+    const [sums] = await db.query<{ core: string; mart: string }>('SELECT (SELECT SUM(shipping_amount) FROM core.fct_orders) AS core, (SELECT SUM(shipping_fee) FROM mart.orders) AS mart');
+    assert.deepEqual([failed[0].expected, failed[0].actual], [moneyText(sums.core), moneyText(sums.mart)]);
+    const passed = (table: string) => checks.filter((c) => c.table === table && c.check.startsWith('reconcile:')).map((c) => c.status);
+    assert.deepEqual(passed('mart.orders'), ['pass', 'pass', 'fail', 'pass'], 'the other measures of the same scan still pass');
+    assert.deepEqual(passed('mart.delivery_performance'), ['pass', 'pass'], 'the filtered sum of the same core column still passes');
+  } finally {
+    await db.query('UPDATE mart.orders SET shipping_fee = shipping_fee - 1 WHERE order_id = $1', [order.order_id]);
+  }
+});
+
+test('a broken reference in one of several relationships checked in one anti-join fails that test alone', async () => {
+  await coreHolding(['run-1']);
+  // Items, payments and status history all reference core.fct_orders.order_id: one anti-join counts all three.
+  const [payment] = await db.query<{ payment_id: string; order_id: string }>('SELECT payment_id, order_id FROM core.fct_payments ORDER BY payment_id LIMIT 1');
+  await db.query('UPDATE core.fct_payments SET order_id = 777777 WHERE payment_id = $1', [payment.payment_id]);
+  try {
+    const checks = await checkWarehouseQuality(ctx);
+    assert.deepEqual(checks.filter((c) => c.status === 'fail').map((c) => [c.table, c.check, c.expected, c.actual, c.detail]),
+      [['core.fct_payments', 'relationships(order_id → core.fct_orders.order_id)', 0, 1, 'rows whose reference is missing']]);
+    const toOrders = checks.filter((c) => c.check === 'relationships(order_id → core.fct_orders.order_id)');
+    assert.deepEqual(toOrders.map((c) => [c.table, c.status]), [['core.fct_order_items', 'pass'], ['core.fct_payments', 'fail'], ['core.fct_order_status_history', 'pass']]);
+  } finally {
+    await db.query('UPDATE core.fct_payments SET order_id = $2 WHERE payment_id = $1', [payment.payment_id, payment.order_id]);
   }
 });

@@ -16,7 +16,7 @@ import { reconcileCoreWithSource, tablesDeclaring } from './reconciliations';
 export * from './check-result';
 export {
   reconcileStagingWithManifest, snapshotCoreBeforeMerge, reconcileCoreWithStaging, reconcileCoreWithSource, tablesDeclaring,
-  RECONCILIATION_LABEL, type CoreBaseline,
+  readCoreTotals, RECONCILIATION_LABEL, type CoreBaseline, type CoreTotals, type StagedTotals,
 } from './reconciliations';
 
 /** The declared models of one layer (sql/warehouse/core/*.yml for 'core'). */
