@@ -89,7 +89,10 @@ export async function buildMart(ctx: PipelineContext): Promise<StepResult> {
  */
 async function buildMartTables(ctx: PipelineContext, db: Warehouse, models: readonly SqlModel[]): Promise<Record<string, number>> {
   const built = new Map<string, number>();
-  const waiting = [...models];
+  // Tables others are built from go first (mart.orders, the longest, feeds two more), so the chain they start does
+  // not end up alone at the end; otherwise the lineage order.
+  const feeds = (m: SqlModel): number => models.filter((o) => o.reads.includes(`mart.${m.name}`)).reduce((n, o) => n + 1 + feeds(o), 0);
+  const waiting = [...models].sort((a, b) => feeds(b) - feeds(a));
   const running = new Set<Promise<void>>();
   let failure: unknown;
   const ready = (m: SqlModel) => m.reads.every((ref) => !ref.startsWith('mart.') || built.has(ref.slice('mart.'.length)));
