@@ -249,10 +249,11 @@ test('doctor\'s probe COPYs a run with NOLOAD into a temporary text table, or li
   assert.throws(() => redshiftAccessProbeSql({ ...base, iamRole: "x' --" }), OrderHeError);
 });
 
-test('the Redshift adapter declares what Redshift does differently: COPY ... MANIFEST, DELETE not TRUNCATE, no UNLOGGED, no work_mem, no ANALYZE, no CREATE DATABASE', () => {
+test('the Redshift adapter declares what Redshift does differently: COPY ... MANIFEST, DELETE not TRUNCATE, no UNLOGGED, no work_mem, no ANALYZE, no CREATE DATABASE, no COPY to the client', () => {
   assert.deepEqual(REDSHIFT_CAPABILITIES, {
     lakeLoad: 'copy manifest', transactionalTruncate: false, unloggedTables: false, sortMemory: null,
     analyzeAfterLoad: false, createsDatabase: false, comments: true, runLock: 'session row',
+    concurrentSessions: 2, csvExport: 'paged select',
   });
 });
 
