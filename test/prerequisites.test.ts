@@ -18,7 +18,7 @@ test('on this machine the prerequisites are all there, so the check passes witho
   assert.doesNotMatch(r.stdout, /installing|starting it/);
 });
 
-test('a user who is not root and lacks Jupyter and awscli is told in one sentence which command installs them', (t) => {
+test('a user who is not root and lacks Jupyter (nbconvert, the notebook) and awscli is told in one sentence which command installs them', (t) => {
   if (process.getuid?.() !== 0 || !fs.existsSync('/usr/sbin/runuser')) return t.skip('needs root to run the check as the user nobody');
   // A PATH holding only node: no jupyter-nbconvert and no aws to find. Run as nobody, so nothing is installed.
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'orderhe-prereq-'));
@@ -28,7 +28,7 @@ test('a user who is not root and lacks Jupyter and awscli is told in one sentenc
     const r = spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', 'env', `PATH=${bin}`, 'HOME=/tmp', path.join(bin, 'node'), '--import', 'tsx', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, `one sentence:\n${r.stderr}`);
-    assert.match(r.stderr, /^✗ npm test needs jupyter-nbconvert, awscli: install them with "sudo apt-get install -y --no-install-recommends jupyter-nbconvert awscli"/);
+    assert.match(r.stderr, /^✗ npm test needs jupyter-nbconvert, jupyter-notebook, awscli: install them with "sudo apt-get install -y --no-install-recommends jupyter-nbconvert jupyter-notebook awscli"/);
   } finally {
     fs.rmSync(bin, { recursive: true, force: true });
   }

@@ -6,7 +6,8 @@
  *     one sentence names the command.
  *   - MariaDB and PostgreSQL on 127.0.0.1: as root they are started when they are down (the commands .ci/run
  *     used to hold); otherwise one sentence says how.
- * An optional Jupyter frontend (jupyter-notebook) is neither needed nor in the way: the lab test runs either way.
+ *   - The classic notebook (jupyter-notebook), the frontend `npm run lab` opens: the lab tests start it, so that a
+ *     clean machine's CI serves the kernel for real instead of skipping that test.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -22,6 +23,7 @@ const ok = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignor
 /** Each Debian package the suite needs, with how to tell it is there. */
 const PACKAGES: { deb: string; present: () => boolean }[] = [
   { deb: 'jupyter-nbconvert', present: () => onPath('jupyter-nbconvert') },
+  { deb: 'jupyter-notebook', present: () => onPath('jupyter-notebook') },
   { deb: 'python3-nbclient', present: () => ok('/usr/bin/python3', ['-c', 'import nbclient']) },
   { deb: 'python3-ipykernel', present: () => ok('/usr/bin/python3', ['-c', 'import ipykernel']) },
   { deb: 'chromium', present: () => fs.existsSync('/usr/bin/chromium') },
