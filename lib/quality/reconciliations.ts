@@ -26,8 +26,18 @@ export function tablesDeclaring(models: readonly DeclaredModel[], name: Reconcil
   return SOURCE_TABLES.filter((t) => declared.has(t));
 }
 
+/** A table's rows and the total of its source table's amount column (null where it has none). */
+type Totals = { n: string; amount: string | null };
+
+/** Counts the rows of `from` (those `where` keeps) and sums source table `t`'s amount column over them, in one scan. */
+async function countAndSum(db: Warehouse, t: SourceTable, from: string, where?: string): Promise<Totals> {
+  const amount = AMOUNT_OF[t];
+  const [row] = await db.query<Totals>(`SELECT COUNT(*) AS n, ${amount ? `SUM(${amount})` : 'NULL'} AS amount FROM ${from}${where ? ` WHERE ${where}` : ''}`);
+  return row;
+}
+
 /** Rows and money total of a staged table as loaded, read once by the manifest check and reused by the baseline. */
-export type StagedTotals = Map<SourceTable, { n: string; amount: string | null }>;
+export type StagedTotals = Map<SourceTable, Totals>;
 
 /**
  * Manifest ↔ staging: each staged table of `tables` holds exactly the rows its pending runs' manifests announced
@@ -46,8 +56,7 @@ export async function reconcileStagingWithManifest(db: Warehouse, tables: readon
     }
     const t = p.table_name as SourceTable;
     if (!tables.includes(t)) continue;
-    const amount = AMOUNT_OF[t];
-    const [row] = await db.query<{ n: string; amount: string | null }>(`SELECT COUNT(*) AS n, ${amount ? `SUM(${amount})` : 'NULL'} AS amount FROM staging.${t}`);
+    const row = await countAndSum(db, t, `staging.${t}`);
     totals.set(t, row);
     checks.push(equal('manifest ↔ staging rows', `staging.${p.table_name}`, num(p.records), num(row.n), `${p.runs} pending run(s)`));
   }
@@ -84,21 +93,18 @@ export async function snapshotCoreBeforeMerge(db: Warehouse, tables: readonly So
     // them all, and a row it loses or doubles shows up against the manifest's count), so a plain sum will do.
     // Several runs may hold several versions of a key: count and sum the latest version of each.
     const single = pending !== undefined && num(pending.runs) === 1;
-    const [staged] = single && options.staged?.has(t)
-      ? [options.staged.get(t)!]
-      : single
-      ? await db.query<{ n: string; amount: string | null }>(`SELECT COUNT(*) AS n, ${amount ? `SUM(${amount})` : 'NULL'} AS amount FROM staging.${t}`)
-      : await db.query<{ n: string; amount: string | null }>(amount
+    const [staged] = single
+      ? [options.staged?.get(t) ?? await countAndSum(db, t, `staging.${t}`)]
+      : await db.query<Totals>(amount
         ? `SELECT COUNT(*) AS n, SUM(${amount}) AS amount FROM (
              SELECT ${amount}, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY updated_at DESC) AS version_rank FROM staging.${t}) s
            WHERE version_rank = 1`
         : `SELECT COUNT(DISTINCT ${key}) AS n, NULL AS amount FROM staging.${t}`);
     const baseline: CoreBaseline = { table: t, rows: 0, amount: null, stagedKeys: num(staged.n), knownKeys: 0, knownAmount: null, stagedAmount: staged.amount };
     if (!options.coreEmpty) {
-      const where = current ? ` WHERE ${current}` : '';
       const and = current ? ` AND ${current}` : '';
-      const [core] = await db.query<{ n: string; amount: string | null }>(`SELECT COUNT(*) AS n, ${amount ? `SUM(${amount})` : 'NULL'} AS amount FROM ${table}${where}`);
-      const [known] = await db.query<{ n: string; amount: string | null }>(
+      const core = await countAndSum(db, t, table, current);
+      const [known] = await db.query<Totals>(
         `SELECT COUNT(*) AS n, ${amount ? `SUM(c.${amount})` : 'NULL'} AS amount FROM ${table} c WHERE c.${key} IN (SELECT ${key} FROM staging.${t})${and}`);
       Object.assign(baseline, { rows: num(core.n), amount: core.amount, knownKeys: num(known.n), knownAmount: known.amount });
     }
@@ -108,7 +114,7 @@ export async function snapshotCoreBeforeMerge(db: Warehouse, tables: readonly So
 }
 
 /** What a core table holds now: its rows (current versions for customers) and their amount. */
-export type CoreTotals = Map<SourceTable, { n: string; amount: string | null }>;
+export type CoreTotals = Map<SourceTable, Totals>;
 
 /**
  * Counts and sums the core table of each of `tables` (one scan each). After the merge, staging ↔ core and
@@ -119,9 +125,7 @@ export async function readCoreTotals(db: Warehouse, tables: readonly SourceTable
   const totals: CoreTotals = new Map();
   for (const t of tables) {
     const { table, current } = CORE_TABLE_OF[t];
-    const amount = AMOUNT_OF[t];
-    const [row] = await db.query<{ n: string; amount: string | null }>(`SELECT COUNT(*) AS n, ${amount ? `SUM(${amount})` : 'NULL'} AS amount FROM ${table}${current ? ` WHERE ${current}` : ''}`);
-    totals.set(t, row);
+    totals.set(t, await countAndSum(db, t, table, current));
   }
   return totals;
 }

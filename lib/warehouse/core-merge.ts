@@ -226,7 +226,8 @@ export async function buildCore(ctx: PipelineContext): Promise<StepResult> {
       // Stop before touching core when staging does not hold what the manifests announced.
       assertQuality('warehouse load (manifest ↔ staging)', checks);
       const baseline = await mergePendingRuns(tx, plan, root, declared, ctx.progress, staged);
-      const guarded = baseline.filter((b) => tablesDeclaring(coreModels, 'staging_vs_core').includes(b.table));
+      const stagingVsCore = tablesDeclaring(coreModels, 'staging_vs_core');
+      const guarded = baseline.filter((b) => stagingVsCore.includes(b.table));
       const fromSource = tablesDeclaring(coreModels, 'source_vs_core');
       // Staging ↔ core and source ↔ core compare the same core counts and sums: read them once for both.
       core = await readCoreTotals(tx, SOURCE_TABLES.filter((t) => fromSource.includes(t) || guarded.some((b) => b.table === t)));
