@@ -48,12 +48,13 @@ export async function listMartExportTables(wh: Warehouse, schema = MART_SCHEMA):
 }
 
 /** The first column, quoted, when it is a whole number with no NULL and no repeat (then it orders the rows totally). */
-async function uniqueWholeNumberKey(wh: Warehouse, from: string, t: MartExportTable, pageRows: number): Promise<string | null> {
-  const first = t.columns[0];
-  if (!first || !['bigint', 'integer', 'smallint'].includes(first.type) || t.rows <= pageRows) return null;
+async function uniqueWholeNumberKey(wh: Warehouse, from: string, columns: readonly { name: string; type: string }[], pageRows: number): Promise<string | null> {
+  const first = columns[0];
+  if (!first || !['bigint', 'integer', 'smallint'].includes(first.type)) return null;
   const key = quotePgIdent(first.name, 'mart column');
   const [r] = await wh.query<{ n: string | number; keys: string | number }>(`SELECT COUNT(*) AS n, COUNT(DISTINCT ${key}) AS keys FROM ${from}`);
-  return Number(r.keys) === Number(r.n) ? key : null;
+  // A table that fits in one page needs no key: OFFSET 0 reads it in one go.
+  return Number(r.n) > pageRows && Number(r.keys) === Number(r.n) ? key : null;
 }
 
 const p2 = (n: number) => String(n).padStart(2, '0');
@@ -165,9 +166,8 @@ async function writePagedCsv(wh: Warehouse, from: string, t: { columns: { name: 
     if (!out.write(text)) await once(out, 'drain');
   };
   await write(t.columns.map((c) => exportCsvField(c.name)).join(',') + '\n');
-  const [{ n }] = await wh.query<{ n: string | number }>(`SELECT COUNT(*) AS n FROM ${from}`);
   const order = t.columns.map((_, i) => i + 1).join(', ');
-  const key = await uniqueWholeNumberKey(wh, from, { ...t, table: '', rows: Number(n) }, pageRows);
+  const key = await uniqueWholeNumberKey(wh, from, t.columns, pageRows);
   let rows = 0;
   let last: unknown = null;
   for (;;) {
