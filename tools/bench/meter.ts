@@ -15,7 +15,7 @@ export interface StageCost {
   machineCpuPct: number;
 }
 
-function machineTicks(): { busy: number; total: number } {
+export function machineTicks(): { busy: number; total: number } {
   let busy = 0;
   let total = 0;
   for (const { times } of os.cpus()) {
@@ -55,4 +55,16 @@ export async function metered<T>(fn: () => Promise<T>): Promise<{ value: T; cost
   } finally {
     clearInterval(timer);
   }
+}
+
+/** Samples the machine's cores every 250 ms until stop(), which returns the seconds they were at least 90% busy. */
+export function sampleSaturation(): { stop(): number } {
+  let last = machineTicks();
+  let saturated = 0;
+  const timer = setInterval(() => {
+    const now = machineTicks();
+    if (now.total > last.total && (now.busy - last.busy) / (now.total - last.total) >= 0.9) saturated += 0.25;
+    last = now;
+  }, 250);
+  return { stop: () => (clearInterval(timer), saturated) };
 }
