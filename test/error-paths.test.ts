@@ -164,3 +164,42 @@ test('the MySQL source dropping the connection in the middle of LOAD DATA: one s
     await admin.end();
   }
 });
+
+test('the MySQL source dropping the connection in the middle of the extract, while the warehouse copies beside it: one sentence naming the lake step, and staging and core stay as they were', { timeout: 600_000 }, async () => {
+  const c = t.config.source;
+  const w = t.config.warehouse;
+  const first = runCli(t, 'pipeline.ts', ['--orders', '50000', '--seed', '12', '--until', 'warehouse']);
+  assert.equal(first.code, 0, first.all);
+  const warehouse = new pg.Client({ host: w.host, port: w.port, user: w.user, password: w.password, database: w.database });
+  await warehouse.connect();
+  const admin = await mysql.createConnection({ host: c.host, port: c.port, user: c.user, password: c.password });
+  const state = async () => (await warehouse.query(`
+    SELECT (SELECT COUNT(*) FROM staging.order_status_history) AS history, (SELECT COUNT(*) FROM staging.order_items) AS items,
+           (SELECT COUNT(*) FROM staging.orders) AS orders, (SELECT string_agg(run_id, ',' ORDER BY table_name, run_id) FROM core.loaded_runs) AS loaded`)).rows[0];
+  try {
+    const before = await state();
+    // Every table again in full: the extract goes largest first (status history, items, then orders), so by the time
+    // it reads orders the load beside it has copied the first runs into its open transaction.
+    const run = startCli(t, 'pipeline.ts', ['--from', 'lake', '--until', 'warehouse', '--full-extract', 'all']);
+    await killMidStatement(run, async () => {
+      const [rows] = (await admin.query("SELECT id FROM information_schema.processlist WHERE db = ? AND info LIKE 'SELECT CONCAT_WS%' AND info LIKE '%FROM `orders`%' LIMIT 1", [c.database])) as unknown as [{ id: number }[]];
+      if (rows.length === 0) return false;
+      // Only once the load beside it has COPYed into staging inside its open transaction.
+      const copying = await warehouse.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'COPY "staging".%' AND state IN ('active', 'idle in transaction')`, [w.database]);
+      if (copying.rowCount === 0) return false;
+      await admin.query(`KILL ${Number(rows[0].id)}`);
+      return true;
+    });
+    const code = await run.exited;
+    assertExplained({ code, out: '', err: run.errors(), all: run.output() }, /The connection to the MySQL source was lost in the middle of the lake step/, /npm run pipeline -- --from lake/);
+    assert.doesNotMatch(run.output(), /✓ (lake|warehouse)/);
+    assert.deepEqual(await state(), before, 'staging and core as they were: the copied runs rolled back with the load');
+    const [left] = (await warehouse.query(`
+      SELECT COUNT(*) FILTER (WHERE query ILIKE 'COPY%' AND state = 'active') AS copies, COUNT(*) FILTER (WHERE state LIKE 'idle in transaction%') AS stuck
+        FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows;
+    assert.deepEqual({ copies: Number(left.copies), stuck: Number(left.stuck) }, { copies: 0, stuck: 0 });
+  } finally {
+    await admin.end();
+    await warehouse.end();
+  }
+});

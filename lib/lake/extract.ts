@@ -271,6 +271,12 @@ export async function writeTableParts(run: ExtractRun, select: TableSelect): Pro
     partBytes: run.partBytes, written: run.written, writeWhenEmpty: select.kind === 'full', onRows: run.onRows,
     gzipLevel: run.gzipLevel,
   });
+  // mysql2 neither ends nor fails a query stream whose connection is lost (a KILL, a server restart: sidorares/node-mysql2
+  // issue 3082), so the pipeline below would wait for ever; the connection's own events fail the stream instead.
+  const lost = (err?: Error) => rows.destroy(err ?? Object.assign(new Error('Connection lost: the server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST' }));
+  const closed = () => lost();
+  core.once('error', lost);
+  core.once('end', closed);
   try {
     await pipeline(rows, csvBatches(new CsvBatcher()), sink);
   } catch (err) {
@@ -279,6 +285,9 @@ export async function writeTableParts(run: ExtractRun, select: TableSelect): Pro
       throw lakeErrorFor(run.lake.endpoint, run.lake.bucket, err);
     }
     throw err;
+  } finally {
+    core.off('error', lost);
+    core.off('end', closed);
   }
   return sink.parts;
 }
